@@ -1,0 +1,46 @@
+"""Checks shared by the value constructors and the settings loader.
+
+Each returns ``None`` when the value is fine, or the message of the problem: the loader collects
+them (every problem at once), the constructors raise the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from notifpolicy._errors import ValidationError
+
+__all__ = ["MAX_AFTER_MINUTES", "check_bool", "check_minutes", "check_wall_time", "raise_if"]
+
+MAX_AFTER_MINUTES = 10080  # one week
+
+
+def check_bool(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return f"must be true or false, got {value!r}"
+
+
+def check_minutes(value: object) -> str | None:
+    # A bool is an int to Python, not to a settings page.
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_AFTER_MINUTES:
+        return None
+    return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {value!r}"
+
+
+def check_wall_time(value: object) -> str | None:
+    if (
+        isinstance(value, dt.time)
+        and value.tzinfo is None
+        and value.second == 0
+        and value.microsecond == 0
+        and value.fold == 0
+    ):
+        return None
+    return f"must be a naive datetime.time with whole minutes, got {value!r}"
+
+
+def raise_if(path: str, code: str, message: str | None) -> None:
+    """Raise a one-problem :class:`ValidationError` when ``message`` is set."""
+    if message is not None:
+        raise ValidationError.single(path, code, message)
