@@ -115,14 +115,22 @@ class Kind:
         problems = []
         if not isinstance(self.name, str) or not _KIND_NAME.fullmatch(self.name):
             problems.append(
-                ("name", f"must be a lowercase identifier such as 'refund_requested', got {self.name!r}")
+                (
+                    "name",
+                    f"must be a lowercase identifier such as 'refund_requested', got {self.name!r}",
+                )
             )
         if not self.channels or not self.channels <= MEMBER_CHANNELS:
             problems.append(
-                ("channels", "must be a non-empty subset of in_app, email, push (Slack is routed by slack_event)")
+                (
+                    "channels",
+                    "must be a non-empty subset of in_app, email, push (Slack is routed by slack_event)",
+                )
             )
         if self.switch is not None and self.switch not in KIND_SWITCHES:
-            problems.append(("switch", f"must be one of {sorted(KIND_SWITCHES)}, got {self.switch!r}"))
+            problems.append(
+                ("switch", f"must be one of {sorted(KIND_SWITCHES)}, got {self.switch!r}")
+            )
         if problems:
             raise ValidationError(Problem(f"kind.{p}", "invalid_kind", m) for p, m in problems)
 
@@ -190,7 +198,9 @@ class KindRegistry:
         kind = self.kinds.get(name) if isinstance(name, str) else None
         if kind is None:
             raise ValidationError.single(
-                path, "unknown_kind", f"must be a registered kind ({', '.join(self.kinds)}), got {name!r}"
+                path,
+                "unknown_kind",
+                f"must be a registered kind ({', '.join(self.kinds)}), got {name!r}",
             )
         return kind
 

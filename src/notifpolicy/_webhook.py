@@ -56,5 +56,7 @@ def webhook_url_problem(url: str, hosts: frozenset[str]) -> str | None:
     if _ascii_lower(host) not in hosts:
         return f"must point at an allowed webhook host ({', '.join(sorted(hosts))})"
     if not _PATH.fullmatch(slash + path):
-        return "must have a path /services/<segment>/... with segments of letters, digits, '_' or '-'"
+        return (
+            "must have a path /services/<segment>/... with segments of letters, digits, '_' or '-'"
+        )
     return None

@@ -1,0 +1,382 @@
+"""The strict loader: plain data (from a dict, JSON or TOML) to :class:`WorkspaceSettings`.
+
+Theory of operation: a :class:`Reader` walks the document once, section by section, and never
+stops at the first problem: each bad field is recorded with its dotted path, a code and a message
+(what was expected, what was got) and replaced by its default so the walk can go on.  At the end,
+either the problem list is empty and the value is built, or one :class:`ValidationError` carries
+them all.  Nothing under ``slack`` is ever echoed (the webhook URL is a secret).
+
+Strictness, so that what is saved is what was meant: no coercion (``True`` is not ``1``,
+``"30"`` is not ``30``), exact ``HH:MM``, exact IANA keys, unknown keys refused, duplicates in
+lists refused, an explicit ``null`` refused except where it means "none".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from notifpolicy._business_hours import parse_business_hours
+from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
+from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._frozen import FrozenMap
+from notifpolicy._kinds import KindRegistry, SlackEvent
+from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
+from notifpolicy._secret import Secret
+from notifpolicy._settings import (
+    WEEKDAY_NAMES,
+    DigestSettings,
+    EscalationRule,
+    EscalationSettings,
+    SlackSettings,
+    WorkspaceSettings,
+)
+from notifpolicy._timeutil import format_hhmm, is_valid_zone_key, parse_hhmm
+from notifpolicy._values import check_minutes
+from notifpolicy._webhook import allowed_hosts, webhook_url_problem
+
+__all__ = ["Reader", "describe", "load_workspace_settings", "parse_json", "parse_toml"]
+
+T = TypeVar("T")
+
+_MISSING: Any = object()
+
+
+def describe(value: object) -> str:
+    """A short description of a bad value for a message (never a whole document)."""
+    if isinstance(value, dt.time | dt.date):
+        return f"a TOML/native {type(value).__name__} ({value.isoformat()})"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{type(value).__name__} {text[:50]}..."
+
+
+class Reader:
+    """Collects problems while reading a document; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, code: str, expected: str, value: object = _MISSING) -> None:
+        # Under `slack` the value is never echoed: it may be the webhook URL.
+        if value is _MISSING or path == "slack" or path.startswith("slack."):
+            self.problems.append(Problem(path, code, expected))
+        else:
+            self.problems.append(Problem(path, code, f"{expected}, got {describe(value)}"))
+
+    def table(self, data: object, path: str, keys: Iterable[str]) -> Mapping[str, Any]:
+        """``data`` as a mapping with only ``keys``; unknown keys and non-tables are problems."""
+        if data is _MISSING:
+            return {}
+        if not isinstance(data, Mapping):
+            self.problem(path, "type", "must be a table (mapping)", data)
+            return {}
+        allowed = tuple(keys)
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.problem(
+                    where, "unknown_key", f"unknown key; expected one of {', '.join(allowed)}"
+                )
+        return data
+
+    def field(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: T,
+        parse: Callable[[object], T | None],
+        expected: str,
+        *,
+        nullable: bool = False,
+    ) -> T:
+        """Read ``table[key]`` with ``parse`` (``None`` = invalid); the default if missing."""
+        where = f"{path}.{key}" if path else key
+        if key not in table:
+            return default
+        raw = table[key]
+        if raw is None and not nullable:
+            self.problem(
+                where, "null", f"must not be null; {expected} (leave the key out for the default)"
+            )
+            return default
+        value = parse(raw)
+        if value is None:
+            code = "time" if isinstance(raw, dt.time | dt.date) else "type"
+            hint = ' (write the time as a quoted string such as "09:00")' if code == "time" else ""
+            self.problem(where, code, f"{expected}{hint}", raw)
+            return default
+        return value
+
+
+# -- scalar parsers: value or None ----------------------------------------------------------------
+
+
+def _bool(raw: object) -> bool | None:
+    return raw if isinstance(raw, bool) else None
+
+
+def _minutes(raw: object) -> int | None:
+    return raw if check_minutes(raw) is None else None  # type: ignore[return-value]
+
+
+def _hhmm(raw: object) -> dt.time | None:
+    return parse_hhmm(raw) if isinstance(raw, str) else None
+
+
+def _weekday(raw: object) -> Weekday | None:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Weekday(raw) if 0 <= raw <= 6 else None
+    if isinstance(raw, str) and raw.isascii() and raw.lower() in WEEKDAY_NAMES:
+        return Weekday(WEEKDAY_NAMES.index(raw.lower()))
+    return None
+
+
+def _mode(raw: object) -> QuietMode | None:
+    return QuietMode(raw) if raw in {m.value for m in QuietMode} else None
+
+
+def _version(raw: object) -> int | None:
+    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
+    return raw if ok else None  # type: ignore[return-value]
+
+
+_TIME = 'must be a time "HH:MM" from 00:00 to 23:59'
+_BOOL = "must be true or false"
+_MINUTES = "must be an integer from 1 to 10080"
+
+
+# -- the sections ---------------------------------------------------------------------------------
+
+
+def load_workspace_settings(
+    data: object, *, kinds: KindRegistry, extra_hosts: Iterable[str]
+) -> WorkspaceSettings:
+    r = Reader()
+    top = r.table(
+        data,
+        "",
+        (
+            "timezone",
+            "defaults",
+            "digests",
+            "escalation",
+            "slack",
+            "quiet_hours",
+            "business_hours",
+            "version",
+        ),
+    )
+    if not isinstance(data, Mapping):
+        raise ValidationError(r.problems)
+    timezone = r.field(
+        top,
+        "timezone",
+        "",
+        "UTC",
+        lambda v: v if isinstance(v, str) and is_valid_zone_key(v) else None,
+        "must be an IANA time zone name such as 'Europe/Amsterdam' (exact case)",
+    )
+    defaults = _defaults(r, top.get("defaults", _MISSING), kinds)
+    digests = _digests(r, top.get("digests", _MISSING))
+    escalation = _escalation(r, top.get("escalation", _MISSING))
+    slack = _slack(r, top.get("slack", _MISSING), allowed_hosts(extra_hosts))
+    quiet_hours = _quiet_hours(r, top.get("quiet_hours", _MISSING))
+    business_hours = None
+    if "business_hours" in top:
+        business_hours, bh_problems = parse_business_hours(top["business_hours"])
+        r.problems.extend(bh_problems)
+    version = r.field(top, "version", "", 1, _version, "must be an integer >= 1")
+    if r.problems:
+        raise ValidationError(r.problems)
+    return WorkspaceSettings(
+        timezone=timezone,
+        defaults=defaults,
+        digests=digests,
+        escalation=escalation,
+        slack=slack,
+        quiet_hours=quiet_hours,
+        business_hours=business_hours,
+        version=version,
+    )
+
+
+def _defaults(r: Reader, data: object, kinds: KindRegistry) -> FrozenMap[str, bool]:
+    overridable = [k.name for k in kinds.overridable()]
+    values = dict.fromkeys(overridable, True)
+    if data is _MISSING:
+        return FrozenMap(values)
+    if not isinstance(data, Mapping):
+        r.problem("defaults", "type", "must be a table of kind = true/false", data)
+        return FrozenMap(values)
+    for key, raw in data.items():
+        path = f"defaults.{key}"
+        if key in kinds and key not in values:
+            # Escalation rules are workspace-wide: members cannot override them, so there is
+            # no member default to set.
+            r.problem(path, "not_overridable", f"{key} is workspace-wide and has no member default")
+        elif key not in values:
+            r.problem(
+                path, "unknown_key", f"unknown kind; expected one of {', '.join(overridable)}"
+            )
+        else:
+            values[key] = r.field(data, key, "defaults", True, _bool, _BOOL)
+    return FrozenMap(values)
+
+
+def _digests(r: Reader, data: object) -> DigestSettings:
+    top = r.table(data, "digests", ("daily", "weekly"))
+    daily = r.table(top.get("daily", _MISSING), "digests.daily", ("enabled", "send_time"))
+    weekly = r.table(
+        top.get("weekly", _MISSING), "digests.weekly", ("enabled", "weekday", "send_time")
+    )
+    default_daily, default_weekly = DailyDigest(), WeeklyDigest()
+    raw_weekday = weekly.get("weekday")
+    weekday_expected = "must be a day name such as 'monday' or 0-6 (Monday = 0)"
+    short = {name[:3]: name for name in WEEKDAY_NAMES}
+    if isinstance(raw_weekday, str) and raw_weekday.isascii() and raw_weekday.lower() in short:
+        weekday_expected += f"; write the full name '{short[raw_weekday.lower()]}'"
+    return DigestSettings(
+        daily=DailyDigest(
+            enabled=r.field(daily, "enabled", "digests.daily", default_daily.enabled, _bool, _BOOL),
+            send_time=r.field(
+                daily, "send_time", "digests.daily", default_daily.send_time, _hhmm, _TIME
+            ),
+        ),
+        weekly=WeeklyDigest(
+            enabled=r.field(
+                weekly, "enabled", "digests.weekly", default_weekly.enabled, _bool, _BOOL
+            ),
+            weekday=r.field(
+                weekly,
+                "weekday",
+                "digests.weekly",
+                default_weekly.weekday,
+                _weekday,
+                weekday_expected,
+            ),
+            send_time=r.field(
+                weekly, "send_time", "digests.weekly", default_weekly.send_time, _hhmm, _TIME
+            ),
+        ),
+    )
+
+
+def _escalation(r: Reader, data: object) -> EscalationSettings:
+    top = r.table(data, "escalation", ("unassigned", "first_response"))
+    defaults = EscalationSettings()
+    rules = {}
+    for name in ("unassigned", "first_response"):
+        path = f"escalation.{name}"
+        table = r.table(top.get(name, _MISSING), path, ("enabled", "after_minutes"))
+        default: EscalationRule = getattr(defaults, name)
+        rules[name] = EscalationRule(
+            enabled=r.field(table, "enabled", path, default.enabled, _bool, _BOOL),
+            after_minutes=r.field(
+                table, "after_minutes", path, default.after_minutes, _minutes, _MINUTES
+            ),
+        )
+    return EscalationSettings(**rules)
+
+
+def _slack(r: Reader, data: object, hosts: frozenset[str]) -> SlackSettings:
+    top = r.table(data, "slack", ("webhook_url", "events"))
+    url: Secret | None = None
+    if top.get("webhook_url") is not None:
+        raw = top["webhook_url"]
+        if not isinstance(raw, str):
+            r.problem("slack.webhook_url", "type", "must be a string URL or null")
+        else:
+            message = webhook_url_problem(raw, hosts)
+            if message is None:
+                url = Secret(raw)
+            else:
+                r.problem("slack.webhook_url", "webhook_url", message)
+    events: set[SlackEvent] = set(SlackEvent)
+    if "events" in top:
+        raw_events = top["events"]
+        events = set()
+        expected = f"must be one of {', '.join(e.value for e in SlackEvent)}"
+        if not isinstance(raw_events, list):
+            r.problem("slack.events", "type", f"must be a list of events; each {expected}")
+        else:
+            for i, raw in enumerate(raw_events):
+                path = f"slack.events[{i}]"
+                if raw not in {e.value for e in SlackEvent}:
+                    r.problem(path, "type", expected)
+                elif SlackEvent(raw) in events:
+                    r.problem(path, "duplicate", "lists an event that is already listed")
+                else:
+                    events.add(SlackEvent(raw))
+    return SlackSettings(webhook_url=url, events=frozenset(events))
+
+
+def _quiet_hours(r: Reader, data: object) -> QuietHours:
+    top = r.table(data, "quiet_hours", ("enabled", "start", "end", "mode"))
+    d = DEFAULT_QUIET_HOURS
+    path = "quiet_hours"
+    problems_before = len(r.problems)
+    enabled = r.field(top, "enabled", path, d.enabled, _bool, _BOOL)
+    start = r.field(top, "start", path, d.start, _hhmm, _TIME)
+    end = r.field(top, "end", path, d.end, _hhmm, _TIME)
+    mode = r.field(top, "mode", path, d.mode, _mode, "must be one of suppress, defer, summarize")
+    if start == end:
+        if len(r.problems) == problems_before:
+            # Checked after defaults are filled in, and even while disabled.
+            r.problem(
+                "quiet_hours.end",
+                "empty_window",
+                f"must differ from quiet_hours.start ({format_hhmm(start)}); "
+                "an empty window is invalid even while quiet hours are disabled",
+            )
+        return d
+    return QuietHours(start, end, enabled=enabled, mode=mode)
+
+
+# -- text formats ---------------------------------------------------------------------------------
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as read, pairs in order, so duplicate keys can be reported with a path."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """JSON text to plain data; malformed JSON and duplicate keys are a ValidationError."""
+    try:
+        raw = json.loads(text, object_pairs_hook=_Pairs)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError.single("", "json", f"is not valid JSON: {exc}") from None
+    problems: list[Problem] = []
+    value = _unpair(raw, "", problems)
+    if problems:
+        raise ValidationError(problems)
+    return value
+
+
+def _unpair(raw: Any, path: str, problems: list[Problem]) -> Any:
+    if isinstance(raw, _Pairs):
+        out: dict[str, Any] = {}
+        for key, value in raw:
+            where = f"{path}.{key}" if path else key
+            if key in out:
+                problems.append(Problem(where, "duplicate_key", "the key is given twice"))
+            out[key] = _unpair(value, where, problems)
+        return out
+    if isinstance(raw, list):
+        return [_unpair(v, f"{path}[{i}]", problems) for i, v in enumerate(raw)]
+    return raw
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML text to plain data; malformed TOML is a ValidationError."""
+    if not isinstance(text, str):
+        raise ValidationError.single(
+            "", "type", f"TOML must be text (str), got {type(text).__name__}"
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError.single("", "toml", f"is not valid TOML: {exc}") from None
