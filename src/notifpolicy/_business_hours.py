@@ -213,13 +213,18 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
         item_path = f"{path}.closed_dates[{i}]"
         date = _parse_date(raw)
         if date is None:
+            hint = (
+                f'; write it as a quoted string "{raw.isoformat()}" (TOML dates are not strings)'
+                if isinstance(raw, dt.date)
+                else ""
+            )
             problems.append(
                 Problem(
-                    item_path, "type", f"must be a date string YYYY-MM-DD, got {_describe(raw)}"
+                    item_path,
+                    "type",
+                    f"must be a date string YYYY-MM-DD, got {_describe(raw)}{hint}",
                 )
             )
-        elif date in closed:
-            problems.append(Problem(item_path, "duplicate", f"{raw} is listed twice"))
         else:
             closed.append(date)
     frozen_weekly = _to_weekly(weekly)
@@ -244,7 +249,7 @@ def _parse_range(raw: object, path: str, problems: list[Problem]) -> OpeningRang
     end = _parse_minutes(end_raw, allow_24=True)
     ok = True
     if start is None:
-        hint = " (24:00 is only an end)" if start_raw == "24:00" else ""
+        hint = " (24:00 is only an end)" if start_raw == "24:00" else _native_hint(start_raw)
         problems.append(
             Problem(
                 f"{path}[0]",
@@ -258,7 +263,8 @@ def _parse_range(raw: object, path: str, problems: list[Problem]) -> OpeningRang
             Problem(
                 f"{path}[1]",
                 "time",
-                f'must be a time "HH:MM" from 00:00 to 24:00, got {_describe(end_raw)}',
+                f'must be a time "HH:MM" from 00:00 to 24:00{_native_hint(end_raw)}, '
+                f"got {_describe(end_raw)}",
             )
         )
         ok = False
@@ -289,6 +295,12 @@ def _parse_date(raw: object) -> dt.date | None:
         return dt.date.fromisoformat(raw)
     except ValueError:
         return None
+
+
+def _native_hint(raw: object) -> str:
+    if isinstance(raw, dt.time):
+        return f' (write it as a quoted string such as "{raw.strftime("%H:%M")}")'
+    return ""
 
 
 def _describe(value: object) -> str:

@@ -30,7 +30,9 @@ class Weekday(enum.IntEnum):
 def _to_weekday(value: object) -> Weekday:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         return Weekday(value)
-    raise_if("digests.weekly.weekday", "type", f"must be a Weekday or 0-6 (Monday = 0), got {value!r}")
+    raise_if(
+        "digests.weekly.weekday", "type", f"must be a Weekday or 0-6 (Monday = 0), got {value!r}"
+    )
     raise AssertionError  # pragma: no cover
 
 

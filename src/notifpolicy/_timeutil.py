@@ -75,7 +75,9 @@ def resolve_zone(tz: str | dt.tzinfo, *, path: str = "tz") -> dt.tzinfo:
     if isinstance(tz, str):
         if not is_valid_zone_key(tz):
             raise ValidationError.single(
-                path, "timezone", f"must be an IANA time zone name such as 'Europe/Amsterdam', got {tz!r}"
+                path,
+                "timezone",
+                f"must be an IANA time zone name such as 'Europe/Amsterdam', got {tz!r}",
             )
         return _zone(tz)
     if isinstance(tz, dt.tzinfo):

@@ -1,0 +1,96 @@
+"""Members and the workspace roster, as the host reports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+import attrs
+
+from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._frozen import FrozenMap
+from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
+
+__all__ = ["Member", "Roster"]
+
+
+def _to_channels(value: Iterable[Channel]) -> frozenset[Channel]:
+    # A channel the host lists twice for a member counts once.
+    return frozenset(value)
+
+
+@attrs.frozen
+class Member:
+    """A workspace member: id, role, display name, active flag and the channels offered."""
+
+    id: str
+    role: Role
+    display_name: str = ""
+    active: bool = True
+    channels: frozenset[Channel] = attrs.field(default=MEMBER_CHANNELS, converter=_to_channels)
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.id, str) or not self.id:
+            problems.append(
+                Problem("member.id", "type", f"must be a non-empty string, got {self.id!r}")
+            )
+        if not isinstance(self.role, Role):
+            problems.append(
+                Problem(
+                    "member.role",
+                    "type",
+                    f"must be a Role (owner, admin, agent), got {self.role!r}",
+                )
+            )
+        if not isinstance(self.active, bool):
+            problems.append(
+                Problem("member.active", "type", f"must be true or false, got {self.active!r}")
+            )
+        if not all(isinstance(c, Channel) for c in self.channels) or Channel.SLACK in self.channels:
+            problems.append(
+                Problem("member.channels", "type", "must be member channels (in_app, email, push)")
+            )
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def name(self) -> str:
+        """The display name, or the id when there is none."""
+        return self.display_name or self.id
+
+
+def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str, Member]:
+    if isinstance(value, Mapping):  # attrs.evolve passes the converted map back in
+        value = value.values()
+    members: dict[str, Member] = {}
+    for i, member in enumerate(value):
+        if not isinstance(member, Member):
+            raise ValidationError.single(
+                f"roster[{i}]", "type", f"must be a Member, got {member!r}"
+            )
+        if member.id in members:
+            raise ValidationError.single(
+                f"roster[{i}].id", "duplicate", f"{member.id!r} is listed twice"
+            )
+        members[member.id] = member
+    return FrozenMap(members)
+
+
+@attrs.frozen
+class Roster:
+    """The workspace's members, by id, in the order the host gave them."""
+
+    members: FrozenMap[str, Member] = attrs.field(converter=_to_members)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self.members.values())
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def get(self, member_id: str) -> Member | None:
+        return self.members.get(member_id)
+
+    def active(self) -> tuple[Member, ...]:
+        """Deactivated members receive nothing."""
+        return tuple(m for m in self.members.values() if m.active)
