@@ -7,6 +7,7 @@ The value and its rules live here; the SLA clock that counts inside them lives i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -77,6 +78,10 @@ def _to_weekly(
     return FrozenMap((day, tuple(sorted(value[day]))) for day in sorted(value) if tuple(value[day]))
 
 
+def _to_dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
+    return frozenset(value)
+
+
 @attrs.frozen
 class BusinessHours:
     """Weekly opening hours (Monday = 0) and closed dates (holidays).
@@ -86,7 +91,7 @@ class BusinessHours:
     """
 
     weekly: FrozenMap[int, tuple[OpeningRange, ...]] = attrs.field(converter=_to_weekly)
-    closed_dates: frozenset[dt.date] = attrs.field(default=frozenset(), converter=frozenset)
+    closed_dates: frozenset[dt.date] = attrs.field(default=frozenset(), converter=_to_dates)
 
     def __attrs_post_init__(self) -> None:
         problems = _weekly_problems(self.weekly)
@@ -120,13 +125,14 @@ def _weekly_problems(weekly: Mapping[int, tuple[OpeningRange, ...]]) -> list[Pro
             Problem(
                 "business_hours.weekly",
                 "never_open",
-                "must have some open time (use null for 'no business hours, the clock always runs')",
+                "must have some open time "
+                "(use null for 'no business hours, the clock always runs')",
             )
         )
     # Overlap on the weekly circle: each range against the next one by start, and the last
     # (perhaps a Sunday-night range running into Monday) against the first, a week later.
     spans.sort()
-    pairs = list(zip(spans, spans[1:], strict=False))
+    pairs = list(itertools.pairwise(spans))
     if len(spans) > 1:
         first_begin, first_end, first_day = spans[0]
         pairs.append((spans[-1], (first_begin + MINUTES_PER_WEEK, first_end, first_day)))
@@ -225,6 +231,8 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
                     f"must be a date string YYYY-MM-DD, got {_describe(raw)}{hint}",
                 )
             )
+        elif date in closed:
+            problems.append(Problem(item_path, "duplicate", f"{raw} is listed twice"))
         else:
             closed.append(date)
     frozen_weekly = _to_weekly(weekly)

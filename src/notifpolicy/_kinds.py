@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
@@ -124,7 +124,8 @@ class Kind:
             problems.append(
                 (
                     "channels",
-                    "must be a non-empty subset of in_app, email, push (Slack is routed by slack_event)",
+                    "must be a non-empty subset of in_app, email, push "
+                    "(Slack is routed by slack_event)",
                 )
             )
         if self.switch is not None and self.switch not in KIND_SWITCHES:
@@ -163,6 +164,10 @@ def _builtin_kinds() -> tuple[Kind, ...]:
 BUILTIN_KINDS: tuple[Kind, ...] = _builtin_kinds()
 
 
+def _to_kind_map(value: Mapping[str, Kind]) -> FrozenMap[str, Kind]:
+    return FrozenMap(value)
+
+
 @attrs.frozen
 class KindRegistry:
     """The kinds a host knows: the built-ins plus its own, passed wherever kinds matter.
@@ -175,7 +180,7 @@ class KindRegistry:
     True
     """
 
-    kinds: FrozenMap[str, Kind] = attrs.field(converter=FrozenMap)
+    kinds: FrozenMap[str, Kind] = attrs.field(converter=_to_kind_map)
 
     @classmethod
     def default(cls) -> KindRegistry:

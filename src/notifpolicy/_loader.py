@@ -90,15 +90,13 @@ class Reader:
         default: T,
         parse: Callable[[object], T | None],
         expected: str,
-        *,
-        nullable: bool = False,
     ) -> T:
         """Read ``table[key]`` with ``parse`` (``None`` = invalid); the default if missing."""
         where = f"{path}.{key}" if path else key
         if key not in table:
             return default
         raw = table[key]
-        if raw is None and not nullable:
+        if raw is None:
             self.problem(
                 where, "null", f"must not be null; {expected} (leave the key out for the default)"
             )
@@ -212,7 +210,7 @@ def _defaults(r: Reader, data: object, kinds: KindRegistry) -> FrozenMap[str, bo
     if not isinstance(data, Mapping):
         r.problem("defaults", "type", "must be a table of kind = true/false", data)
         return FrozenMap(values)
-    for key, raw in data.items():
+    for key in data:
         path = f"defaults.{key}"
         if key in kinds and key not in values:
             # Escalation rules are workspace-wide: members cannot override them, so there is

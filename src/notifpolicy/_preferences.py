@@ -66,9 +66,8 @@ def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
     if not isinstance(value, Mapping):
         raise ValidationError.single("overrides", "type", f"must be a mapping, got {value!r}")
     out: dict[str, FrozenMap[str, bool]] = {}
-    for kind, chans in value.items():
-        if isinstance(chans, bool):
-            chans = {ALL_CHANNELS: chans}
+    for kind, given in value.items():
+        chans = {ALL_CHANNELS: given} if isinstance(given, bool) else given
         if not isinstance(chans, Mapping):
             raise ValidationError.single(
                 f"overrides.{kind}", "type", f"must be a bool or a mapping, got {chans!r}"
@@ -136,13 +135,13 @@ class MemberPreferences:
         Validated again when saved; the version is the one this was based on.
         """
         key = channel.value if isinstance(channel, Channel) else channel
-        chans = dict(self.overrides.get(kind, {}))
+        chans: dict[str, bool] = dict(self.overrides.get(kind, {}))
         chans[key] = enabled
         return attrs.evolve(self, overrides={**self.overrides, kind: chans})
 
     def reset(self, kind: str, channel: Channel | str | None = None) -> MemberPreferences:
-        """ "Reset to workspace default": remove the override for one channel, or the whole kind."""
-        remaining = dict(self.overrides)
+        """Reset to the workspace default: drop the override for one channel or the whole kind."""
+        remaining: dict[str, Mapping[str, bool]] = dict(self.overrides)
         if channel is None:
             remaining.pop(kind, None)
         else:
@@ -225,6 +224,10 @@ def preference_matrix(
     )
 
 
+def _names(kinds: Iterable[Kind]) -> str:
+    return ", ".join(k.name for k in kinds)
+
+
 def _channel_name(channel: object) -> str:
     return channel.value if isinstance(channel, Channel) else repr(channel)
 
@@ -269,7 +272,7 @@ def _load(
             why = (
                 f"{kind_name} is workspace-wide: members cannot override it"
                 if kind is not None
-                else f"unknown kind; expected one of {', '.join(k.name for k in kinds.overridable())}"
+                else f"unknown kind; expected one of {_names(kinds.overridable())}"
             )
             if lenient:
                 warnings.append(

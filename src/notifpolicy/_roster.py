@@ -29,12 +29,15 @@ class Member:
     channels: frozenset[Channel] = attrs.field(default=MEMBER_CHANNELS, converter=_to_channels)
 
     def __attrs_post_init__(self) -> None:
+        # The fields are typed, but hosts build members from their own data: check anyway.
+        role: object = self.role
+        active: object = self.active
         problems = []
         if not isinstance(self.id, str) or not self.id:
             problems.append(
                 Problem("member.id", "type", f"must be a non-empty string, got {self.id!r}")
             )
-        if not isinstance(self.role, Role):
+        if not isinstance(role, Role):
             problems.append(
                 Problem(
                     "member.role",
@@ -42,7 +45,7 @@ class Member:
                     f"must be a Role (owner, admin, agent), got {self.role!r}",
                 )
             )
-        if not isinstance(self.active, bool):
+        if not isinstance(active, bool):
             problems.append(
                 Problem("member.active", "type", f"must be true or false, got {self.active!r}")
             )

@@ -52,6 +52,10 @@ class FieldChange:
     new: Any
 
 
+def _to_changes(value: Iterable[FieldChange]) -> tuple[FieldChange, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class AuditEntry:
     """What an accepted change writes to the audit log.
@@ -66,7 +70,7 @@ class AuditEntry:
     target: str
     version_before: int
     version_after: int
-    changes: tuple[FieldChange, ...] = attrs.field(converter=tuple)
+    changes: tuple[FieldChange, ...] = attrs.field(converter=_to_changes)
 
     @property
     def key(self) -> str:
@@ -118,7 +122,8 @@ def diff(saved: T, draft: T) -> tuple[FieldChange, ...]:
     >>> diff(a, b)
     (FieldChange(path='escalation.unassigned.after_minutes', old=30, new=45),)
     """
-    before, after = _fields(saved), _fields(draft)
+    before: dict[str, Any] = _fields(saved)
+    after: dict[str, Any] = _fields(draft)
     changes = []
     for path in [*before, *(p for p in after if p not in before)]:
         old, new = before.get(path), after.get(path)
@@ -160,7 +165,8 @@ def save_workspace_settings(
     actor = _check_actor(actor)
     if not actor.role.is_admin:
         raise PermissionDenied(
-            f"only owners and admins can change workspace settings; {actor.id} is {actor.role.value}"
+            "only owners and admins can change workspace settings; "
+            f"{actor.id} is {actor.role.value}"
         )
     now = require_aware(now, path="now")
     raw = draft.to_dict() if isinstance(draft, WorkspaceSettings) else draft

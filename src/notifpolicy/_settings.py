@@ -118,7 +118,7 @@ class WorkspaceSettings:
     >>> s = WorkspaceSettings.from_dict({"timezone": "Europe/Amsterdam",
     ...                                  "quiet_hours": {"enabled": True}})
     >>> s.quiet_hours.describe(), s.version
-    ('22:00–08:00', 1)
+    ('22:00\u201308:00', 1)
     """
 
     timezone: str = "UTC"
@@ -153,7 +153,8 @@ class WorkspaceSettings:
         host names the host app allows besides Slack's.  Raises
         :class:`~notifpolicy.ValidationError` listing every problem.
         """
-        from notifpolicy._loader import load_workspace_settings
+        # The loader builds these classes, so it is imported when first needed.
+        from notifpolicy._loader import load_workspace_settings  # noqa: PLC0415
 
         return load_workspace_settings(
             data, kinds=kinds or KindRegistry.default(), extra_hosts=extra_webhook_hosts
@@ -168,7 +169,8 @@ class WorkspaceSettings:
         extra_webhook_hosts: Iterable[str] = (),
     ) -> WorkspaceSettings:
         """Like :meth:`from_dict` from JSON text; a key given twice is an error."""
-        from notifpolicy._loader import parse_json
+        # The loader builds these classes, so it is imported when first needed.
+        from notifpolicy._loader import parse_json  # noqa: PLC0415
 
         return cls.from_dict(parse_json(text), kinds=kinds, extra_webhook_hosts=extra_webhook_hosts)
 
@@ -181,7 +183,8 @@ class WorkspaceSettings:
         extra_webhook_hosts: Iterable[str] = (),
     ) -> WorkspaceSettings:
         """Like :meth:`from_dict` from TOML text; native TOML times are refused with a hint."""
-        from notifpolicy._loader import parse_toml
+        # The loader builds these classes, so it is imported when first needed.
+        from notifpolicy._loader import parse_toml  # noqa: PLC0415
 
         return cls.from_dict(parse_toml(text), kinds=kinds, extra_webhook_hosts=extra_webhook_hosts)
 

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 # Exactly two ASCII digits, a colon, two ASCII digits.  `re.ASCII` keeps `\d` from matching
-# other digit systems ("٠٩:٠٠").
+# other digit systems (Arabic-Indic, fullwidth, ...).
 _HHMM = re.compile(r"([0-9]{2}):([0-9]{2})", re.ASCII)
 
 # Keys zoneinfo lists that are not zones a workspace means: the local machine's zone, the

@@ -7,6 +7,7 @@ the 22:00-08:00 window.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from hypothesis import strategies as st
 
@@ -76,14 +77,16 @@ def business_hours(draw: st.DrawFn) -> BusinessHours:
     cuts = sorted(draw(st.sets(st.integers(0, week - 1), min_size=2, max_size=12)))
     weekly: dict[int, list[OpeningRange]] = {}
     # Pair consecutive cut points into ranges no longer than a day: they cannot overlap.
-    for begin, end in zip(cuts[::2], cuts[1::2], strict=False):
-        end = min(end, begin + 1439)
+    for begin, cut in zip(cuts[::2], cuts[1::2], strict=False):
+        end = min(cut, begin + 1439)
         day, start = divmod(begin, 1440)
         stop = end - day * 1440
         weekly.setdefault(day, []).append(
             OpeningRange(start, stop if stop <= 1440 else stop - 1440)
         )
-    dates = draw(st.sets(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)), max_size=4))
+    dates: set[dt.date] = draw(
+        st.sets(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)), max_size=4)
+    )
     return BusinessHours(weekly, frozenset(dates))
 
 
@@ -112,8 +115,6 @@ def workspace_settings(draw: st.DrawFn, *, kinds: KindRegistry | None = None) ->
 
 
 def _all_zones() -> set[str]:
-    import zoneinfo
-
     return {z for z in zoneinfo.available_timezones() if is_valid_zone_key(z)}
 
 
