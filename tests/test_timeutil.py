@@ -1,0 +1,49 @@
+"""The small strict time helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from notifpolicy import EscalationRule, FrozenMap, Secret, ValidationError, WorkspaceSettings
+from notifpolicy._timeutil import format_hhmm, parse_hhmm, require_aware, resolve_zone
+
+
+def test_resolve_zone():
+    assert resolve_zone("Europe/Amsterdam") is zoneinfo.ZoneInfo("Europe/Amsterdam")
+    assert resolve_zone(dt.UTC) is dt.UTC
+    with pytest.raises(ValidationError, match="tz: must be an IANA time zone name"):
+        resolve_zone("Europe/Atlantis")
+    with pytest.raises(ValidationError, match="got int"):
+        resolve_zone(5)  # type: ignore[arg-type]
+
+
+def test_require_aware():
+    aware = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert require_aware(aware, path="at") is aware
+    with pytest.raises(ValidationError, match="at: must be timezone-aware, got naive"):
+        require_aware(dt.datetime(2026, 1, 1), path="at")
+    with pytest.raises(ValidationError, match="got date"):
+        require_aware(dt.date(2026, 1, 1), path="at")
+
+
+def test_hhmm():
+    assert parse_hhmm("07:05") == dt.time(7, 5)
+    assert parse_hhmm("24:00") is None
+    assert format_hhmm(dt.time(7, 5)) == "07:05"
+
+
+def test_native_time_hint_in_business_hours():
+    with pytest.raises(ValidationError, match='quoted string such as "09:00"'):
+        WorkspaceSettings.from_dict({"business_hours": {"weekly": {"mon": [[dt.time(9), 5]]}}})
+
+
+def test_small_values():
+    assert EscalationRule(after_minutes=45).after == dt.timedelta(minutes=45)
+    assert str(Secret("x")) == "<redacted>"
+    m = FrozenMap({"a": 1})
+    assert hash(m) == hash(m) == hash(FrozenMap([("a", 1)]))
+    assert m == {"a": 1}
+    assert repr(m) == "FrozenMap({'a': 1})"
