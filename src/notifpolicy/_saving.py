@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from notifpolicy._errors import ConflictError, PermissionDenied, ValidationError
+from notifpolicy._errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from notifpolicy._kinds import KindRegistry
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Member
@@ -29,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "FieldChange",
     "SaveResult",
+    "check_stored_version",
     "diff",
     "save_member_preferences",
     "save_workspace_settings",
@@ -133,6 +134,22 @@ def diff(saved: T, draft: T) -> tuple[FieldChange, ...]:
                 new = None if new is None else REDACTED
             changes.append(FieldChange(path, old, new))
     return tuple(changes)
+
+
+def check_stored_version(stored_version: int, new_version: int, audit: AuditEntry) -> None:
+    """The compare-and-set rule of every store, for store implementers.
+
+    Call it inside the write transaction with the version read there: a stored version other
+    than ``audit.version_before`` means someone saved in between (:class:`ConflictError`);
+    a value whose version is not ``audit.version_after`` was not made by ``save_*``.
+    """
+    if stored_version != audit.version_before:
+        raise ConflictError(expected=audit.version_before, actual=stored_version, what=audit.target)
+    if new_version != audit.version_after:
+        raise StorageError(
+            f"{audit.target}: the value has version {new_version}, the audit entry says "
+            f"{audit.version_after}; store what save_* returned"
+        )
 
 
 def _check_actor(actor: object) -> Member:

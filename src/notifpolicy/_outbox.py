@@ -1,0 +1,95 @@
+"""The values that cross the ports: outbox items, deliveries, send results.
+
+Pure data, so the core, the service, the stores and the transports can share them without any of
+them importing another's I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from notifpolicy._kinds import Channel
+from notifpolicy._secret import Secret
+
+__all__ = ["SLACK_RECIPIENT", "Delivery", "OutboxItem", "OutboxStatus", "SendResult", "SendStatus"]
+
+SLACK_RECIPIENT = "slack"
+"""The recipient id of the workspace's Slack channel in decisions and outbox items."""
+
+
+class OutboxStatus(enum.Enum):
+    """Where an outbox item is in its life."""
+
+    PENDING = "pending"  # to be sent at or after due_at (first try, deferral or retry)
+    HELD = "held"  # held by quiet hours in summarize mode: input to the catch-up, never sent
+    SENT = "sent"
+    FAILED = "failed"  # finally failed (permanent error or attempts exhausted); recorded
+
+
+def _to_kinds(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class OutboxItem:
+    """One delivery waiting in, or recorded by, the outbox.
+
+    ``id`` starts with the workspace id.  The content is rendered when the item is made
+    (``subject``/``text``/``html`` for people, ``body`` the JSON for Slack); the Slack webhook
+    URL is never stored here: the service takes it from the current settings at send time.
+    """
+
+    id: str
+    workspace_id: str
+    event_id: str
+    conversation_id: str | None
+    recipient: str
+    channel: Channel
+    kinds: tuple[str, ...] = attrs.field(converter=_to_kinds)
+    due_at: dt.datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    body: str | None = None
+
+
+@attrs.frozen
+class Delivery:
+    """What a transport sends: an outbox item and its destination, resolved at send time.
+
+    ``destination`` is the Slack webhook URL (a :class:`Secret`) or an email address.
+    """
+
+    item: OutboxItem
+    destination: Secret | str
+
+
+class SendStatus(enum.Enum):
+    """How one attempt ended."""
+
+    SENT = "sent"
+    RETRY = "retry"  # try again at or after retry_after (429, 5xx, network errors)
+    PERMANENT = "permanent"  # do not try again (other 4xx, e.g. a revoked webhook)
+
+
+@attrs.frozen
+class SendResult:
+    """The outcome of one ``Transport.send``; ``error`` never contains a secret."""
+
+    status: SendStatus
+    retry_after: dt.datetime | None = None
+    error: str | None = None
+
+    @classmethod
+    def sent(cls) -> SendResult:
+        return _SENT
+
+
+_SENT = SendResult(SendStatus.SENT)

@@ -1,0 +1,432 @@
+"""The SQLite adapter: every store port in one database file (stdlib ``sqlite3``).
+
+Theory of operation:
+
+- WAL journal and a ``busy_timeout``, so readers do not block the writer and concurrent writers
+  (threads or processes) wait their turn instead of failing at once.
+- Every write is one ``BEGIN IMMEDIATE`` transaction: it takes the write lock up front, so a
+  compare-and-set (``UPDATE ... WHERE version = ?``) and the audit append beside it, or a ledger
+  claim (``INSERT OR IGNORE`` on the primary key) and the outbox rows it brings, commit together
+  or not at all.  A crash leaves both done or neither.
+- The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` brings an older file
+  forward on open.  Settings and preferences documents are JSON, with their own document schema
+  number in a column beside them (never a key inside the document).
+- Instants are stored as integer microseconds since the epoch (UTC): exact, and ordered.
+- The audit log is append-only: triggers refuse updates and deletes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from notifpolicy._errors import StorageError
+from notifpolicy._kinds import Channel
+from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._preferences import MemberPreferences
+from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
+from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._timeutil import require_aware
+
+__all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "SqliteStore"]
+
+T = TypeVar("T")
+
+DOCUMENT_SCHEMA = 1
+"""The version of the settings and preferences documents' shape, stored beside each."""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE settings (
+        workspace_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        doc_schema INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE preferences (
+        workspace_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc_schema INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, member_id)
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE ledger (
+        key TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        workspace_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        conversation_id TEXT,
+        recipient TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        kinds TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT,
+        body TEXT
+    );
+    CREATE INDEX outbox_by_status ON outbox (workspace_id, status, due_at);
+    """,
+)
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_OUTBOX_COLUMNS = (
+    "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
+    "attempts, last_error, subject, text, html, body"
+)
+
+
+def _to_micros(at: dt.datetime) -> int:
+    return (require_aware(at, path="at") - _EPOCH) // _MICROSECOND
+
+
+def _from_micros(value: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=value)
+
+
+class SqliteStore:
+    """Settings, preferences, audit log, ledger and outbox in one SQLite file.
+
+    One instance holds one connection and may be shared by threads; each process opens its own.
+
+    >>> store = SqliteStore(":memory:")
+    >>> store.get_settings("ws-1").version
+    1
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                os.fspath(path),
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=busy_timeout_ms / 1000,
+            )
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the SQLite store: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The database schema version (``PRAGMA user_version``)."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        with self._write():
+            current = self.schema_version
+            if current > len(MIGRATIONS):
+                raise StorageError(
+                    f"the database has schema {current}, newer than this library knows "
+                    f"({len(MIGRATIONS)}); upgrade notifpolicy"
+                )
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in script.split(";\n"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write transaction, the write lock taken up front."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot start a write: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:  # pragma: no cover - disk full and the like
+                self._db.execute("ROLLBACK")
+                raise StorageError(f"cannot commit: {exc}") from exc
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:  # pragma: no cover - corrupt file and the like
+                raise StorageError(f"cannot read: {exc}") from exc
+
+    # -- settings and preferences ---------------------------------------------------------------
+
+    def get_settings(self, workspace_id: str) -> WorkspaceSettings:
+        rows = self._read(
+            "SELECT doc_schema, doc FROM settings WHERE workspace_id = ?", (workspace_id,)
+        )
+        if not rows:
+            return WorkspaceSettings()
+        return self._decode(rows[0], WorkspaceSettings.from_dict, "settings")
+
+    def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
+        doc = json.dumps(settings.to_dict(), sort_keys=True)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT version FROM settings WHERE workspace_id = ?", (audit.workspace_id,)
+            ).fetchone()
+            check_stored_version(1 if row is None else row[0], settings.version, audit)
+            db.execute(
+                "INSERT INTO settings (workspace_id, version, doc_schema, doc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (workspace_id) DO UPDATE SET version = excluded.version, "
+                "doc_schema = excluded.doc_schema, doc = excluded.doc",
+                (audit.workspace_id, settings.version, DOCUMENT_SCHEMA, doc),
+            )
+            self._append_audit(db, audit)
+
+    def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
+        rows = self._read(
+            "SELECT doc_schema, doc FROM preferences WHERE workspace_id = ? AND member_id = ?",
+            (workspace_id, member_id),
+        )
+        if not rows:
+            return MemberPreferences()
+        return self._decode(rows[0], _stored_preferences, "preferences")
+
+    def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
+        rows = self._read(
+            "SELECT member_id, doc_schema, doc FROM preferences WHERE workspace_id = ? "
+            "ORDER BY member_id",
+            (workspace_id,),
+        )
+        return {r[0]: self._decode(r[1:], _stored_preferences, "preferences") for r in rows}
+
+    def save_preferences(
+        self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
+    ) -> None:
+        doc = json.dumps(preferences.to_dict(), sort_keys=True)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT version FROM preferences WHERE workspace_id = ? AND member_id = ?",
+                (audit.workspace_id, member_id),
+            ).fetchone()
+            check_stored_version(1 if row is None else row[0], preferences.version, audit)
+            db.execute(
+                "INSERT INTO preferences (workspace_id, member_id, version, doc_schema, doc) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, member_id) DO UPDATE SET "
+                "version = excluded.version, doc_schema = excluded.doc_schema, doc = excluded.doc",
+                (audit.workspace_id, member_id, preferences.version, DOCUMENT_SCHEMA, doc),
+            )
+            self._append_audit(db, audit)
+
+    @staticmethod
+    def _decode(row: Sequence[Any], load: Callable[[Any], T], what: str) -> T:
+        doc_schema, doc = row
+        if doc_schema != DOCUMENT_SCHEMA:
+            raise StorageError(
+                f"stored {what} have document schema {doc_schema}, expected {DOCUMENT_SCHEMA}"
+            )
+        return load(json.loads(doc))
+
+    # -- audit log ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _append_audit(db: sqlite3.Connection, audit: AuditEntry) -> None:
+        doc = {
+            "workspace_id": audit.workspace_id,
+            "actor_id": audit.actor_id,
+            "at": audit.at.isoformat(),
+            "target": audit.target,
+            "version_before": audit.version_before,
+            "version_after": audit.version_after,
+            "changes": [[c.path, c.old, c.new] for c in audit.changes],
+        }
+        db.execute(
+            "INSERT INTO audit (workspace_id, key, doc) VALUES (?, ?, ?)",
+            (audit.workspace_id, audit.key, json.dumps(doc)),
+        )
+
+    def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
+        rows = self._read(
+            "SELECT doc FROM audit WHERE workspace_id = ? ORDER BY seq", (workspace_id,)
+        )
+        entries = []
+        for (text,) in rows:
+            d = json.loads(text)
+            entries.append(
+                AuditEntry(
+                    d["workspace_id"],
+                    d["actor_id"],
+                    dt.datetime.fromisoformat(d["at"]),
+                    d["target"],
+                    d["version_before"],
+                    d["version_after"],
+                    tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
+                )
+            )
+        return tuple(entries)
+
+    # -- ledger and outbox ----------------------------------------------------------------------
+
+    def claim(self, key: str, items: Sequence[OutboxItem]) -> bool:
+        rows = [_item_row(i) for i in items]
+        with self._write() as db:
+            if db.execute("INSERT OR IGNORE INTO ledger (key) VALUES (?)", (key,)).rowcount != 1:
+                return False
+            self._insert(db, rows)
+            return True
+
+    def claimed(self, keys: Iterable[str]) -> frozenset[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
+            chunk = wanted[start : start + 500]
+            sql = f"SELECT key FROM ledger WHERE key IN ({','.join('?' * len(chunk))})"  # noqa: S608 -- placeholders only
+            found.update(r[0] for r in self._read(sql, chunk))
+        return frozenset(found)
+
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        rows = [_item_row(i) for i in items]
+        with self._write() as db:
+            self._insert(db, rows)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        db.executemany(
+            f"INSERT OR IGNORE INTO outbox ({_OUTBOX_COLUMNS}) VALUES ({','.join('?' * 15)})",  # noqa: S608 -- constants only
+            rows,
+        )
+
+    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants only
+            "AND due_at <= ? ORDER BY due_at, seq LIMIT ?",
+            (workspace_id, OutboxStatus.PENDING.value, _to_micros(now), limit),
+        )
+        return tuple(_row_item(r) for r in rows)
+
+    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
+        rows = self._read(
+            "SELECT MIN(due_at) FROM outbox WHERE workspace_id = ? AND status = ?",
+            (workspace_id, OutboxStatus.PENDING.value),
+        )
+        value = rows[0][0]
+        return None if value is None else _from_micros(value)
+
+    def held(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants only
+            "AND due_at >= ? AND due_at < ? ORDER BY seq",
+            (workspace_id, OutboxStatus.HELD.value, _to_micros(start), _to_micros(end)),
+        )
+        return tuple(_row_item(r) for r in rows)
+
+    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
+        self._update(item_id, "status = ?, last_error = NULL", (OutboxStatus.SENT.value,))
+
+    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
+        self._update(
+            item_id,
+            "status = ?, last_error = ?, due_at = ?",
+            (OutboxStatus.PENDING.value, error, _to_micros(retry_at)),
+        )
+
+    def mark_failed(self, item_id: str, error: str) -> None:
+        self._update(item_id, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error))
+
+    def _update(self, item_id: str, assignments: str, args: tuple[Any, ...]) -> None:
+        with self._write() as db:
+            cursor = db.execute(
+                f"UPDATE outbox SET {assignments}, attempts = attempts + 1 WHERE id = ?",  # noqa: S608 -- constants only
+                (*args, item_id),
+            )
+            if cursor.rowcount != 1:
+                raise StorageError(f"outbox item {item_id!r} does not exist")
+
+    def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? ORDER BY seq",  # noqa: S608 -- constants only
+            (workspace_id,),
+        )
+        return tuple(_row_item(r) for r in rows)
+
+
+def _stored_preferences(data: Any) -> MemberPreferences:
+    # Reading back is lenient as the spec allows: overrides for kinds that are no longer
+    # overridable (or registered) are dropped rather than refused.
+    preferences, _warnings = MemberPreferences.from_stored(data)
+    return preferences
+
+
+def _item_row(item: OutboxItem) -> tuple[Any, ...]:
+    return (
+        item.id,
+        item.workspace_id,
+        item.event_id,
+        item.conversation_id,
+        item.recipient,
+        item.channel.value,
+        json.dumps(list(item.kinds)),
+        _to_micros(item.due_at),
+        item.status.value,
+        item.attempts,
+        item.last_error,
+        item.subject,
+        item.text,
+        item.html,
+        item.body,
+    )
+
+
+def _row_item(row: Sequence[Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row[0],
+        workspace_id=row[1],
+        event_id=row[2],
+        conversation_id=row[3],
+        recipient=row[4],
+        channel=Channel(row[5]),
+        kinds=tuple(json.loads(row[6])),
+        due_at=_from_micros(row[7]),
+        status=OutboxStatus(row[8]),
+        attempts=row[9],
+        last_error=row[10],
+        subject=row[11],
+        text=row[12],
+        html=row[13],
+        body=row[14],
+    )

@@ -1,0 +1,160 @@
+"""The ports: what the host (or a reference adapter) implements for the service shell.
+
+Each is a :class:`typing.Protocol`; one object may implement several (the SQLite adapter and the
+in-memory fake implement all the store ports).  The pure core never imports this module; the
+service shell is the only code that calls ports.  ``docs/ports.md`` says, port by port, what an
+implementation must guarantee; one contract test suite checks every implementation shipped here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from notifpolicy._outbox import Delivery, OutboxItem, SendResult
+from notifpolicy._preferences import MemberPreferences
+from notifpolicy._saving import AuditEntry
+from notifpolicy._settings import WorkspaceSettings
+
+__all__ = [
+    "AuditLog",
+    "Clock",
+    "ConversationSource",
+    "Ledger",
+    "Outbox",
+    "PreferencesStore",
+    "SettingsStore",
+    "Transport",
+]
+
+
+@runtime_checkable
+class SettingsStore(Protocol):
+    """Workspace settings, versioned with compare-and-set."""
+
+    def get_settings(self, workspace_id: str) -> WorkspaceSettings:
+        """The saved settings, or ``WorkspaceSettings()`` (version 1) when none were saved."""
+        ...
+
+    def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
+        """Store ``settings`` and append ``audit`` in one atomic step.
+
+        Compare-and-set: the stored version must be ``audit.version_before`` (1 when nothing was
+        saved yet), else raise :class:`~notifpolicy.ConflictError` and write nothing.
+        """
+        ...
+
+
+@runtime_checkable
+class PreferencesStore(Protocol):
+    """Members' preferences, versioned like the settings."""
+
+    def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
+        """The member's preferences, or ``MemberPreferences()`` when none were saved."""
+        ...
+
+    def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
+        """Every member's saved preferences, by member id."""
+        ...
+
+    def save_preferences(
+        self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
+    ) -> None:
+        """Like :meth:`SettingsStore.save_settings`, for one member."""
+        ...
+
+
+@runtime_checkable
+class AuditLog(Protocol):
+    """The append-only audit log (entries are appended by the saves)."""
+
+    def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
+        """Every entry of the workspace, oldest first."""
+        ...
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """Exactly-once: a key is claimed once, together with the deliveries it produces."""
+
+    def claim(self, key: str, items: Sequence[OutboxItem]) -> bool:
+        """Claim ``key`` and enqueue ``items``, atomically; ``True`` for exactly one caller.
+
+        Across threads and processes, one caller gets ``True`` and writes the items; every other
+        gets ``False`` and writes nothing.  A crash leaves both done or neither.
+        """
+        ...
+
+    def claimed(self, keys: Iterable[str]) -> frozenset[str]:
+        """Which of ``keys`` are claimed already."""
+        ...
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """Deliveries waiting to be sent, being retried, held for a catch-up, sent or failed."""
+
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        """Add items; an id that is already there is left as it is (idempotent)."""
+        ...
+
+    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
+        """Pending items with ``due_at <= now``, oldest first, at most ``limit``."""
+        ...
+
+    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
+        """The earliest ``due_at`` of a pending item."""
+        ...
+
+    def held(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[OutboxItem, ...]:
+        """Held items with ``start <= due_at < end`` (the quiet period of a catch-up)."""
+        ...
+
+    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
+        """The item was sent; ``attempts`` goes up by one."""
+        ...
+
+    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
+        """The attempt failed and will be retried at ``retry_at``; ``attempts`` goes up."""
+        ...
+
+    def mark_failed(self, item_id: str, error: str) -> None:
+        """The item finally failed; kept with its error, never silently dropped."""
+        ...
+
+    def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
+        """Every item of the workspace, in insertion order (for inspection and tests)."""
+        ...
+
+
+@runtime_checkable
+class ConversationSource(Protocol):
+    """The host's open conversations, for the escalation check."""
+
+    def open_conversations(self, workspace_id: str) -> Iterable[object]:
+        """The workspace's open conversations as ``ConversationState`` values."""
+        ...
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The one clock; only the service holds it."""
+
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """One delivery channel: one attempt per ``send``, classified, never raising for failures."""
+
+    def send(self, delivery: Delivery, *, now: dt.datetime) -> SendResult:
+        """Attempt once: ``SENT``, ``RETRY`` (with ``retry_after`` when known) or ``PERMANENT``.
+
+        Backoff and the attempt limit belong to the service, not to the transport.
+        """
+        ...

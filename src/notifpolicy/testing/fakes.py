@@ -1,0 +1,196 @@
+"""In-memory implementations of the ports, for tests and small hosts.
+
+They keep the same promises as the SQLite adapter (the contract suite runs against both): saves
+are compare-and-set, a ledger claim and its outbox write happen under one lock, nothing half
+written.  They are thread-safe, not process-safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from notifpolicy._errors import StorageError
+from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult
+from notifpolicy._preferences import MemberPreferences
+from notifpolicy._saving import AuditEntry, check_stored_version
+from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._timeutil import require_aware
+
+__all__ = ["InMemoryStore", "ManualClock", "RecordingTransport"]
+
+
+class InMemoryStore:
+    """Settings, preferences, audit log, ledger and outbox in dictionaries."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._settings: dict[str, WorkspaceSettings] = {}
+        self._preferences: dict[tuple[str, str], MemberPreferences] = {}
+        self._audit: list[AuditEntry] = []
+        self._claimed: set[str] = set()
+        self._items: dict[str, OutboxItem] = {}
+
+    # -- settings and preferences ---------------------------------------------------------------
+
+    def get_settings(self, workspace_id: str) -> WorkspaceSettings:
+        with self._lock:
+            return self._settings.get(workspace_id, _DEFAULT_SETTINGS)
+
+    def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
+        with self._lock:
+            current = self.get_settings(audit.workspace_id)
+            check_stored_version(current.version, settings.version, audit)
+            self._settings[audit.workspace_id] = settings
+            self._audit.append(audit)
+
+    def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
+        with self._lock:
+            return self._preferences.get((workspace_id, member_id), _DEFAULT_PREFERENCES)
+
+    def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
+        with self._lock:
+            return {m: p for (w, m), p in self._preferences.items() if w == workspace_id}
+
+    def save_preferences(
+        self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
+    ) -> None:
+        with self._lock:
+            current = self.get_preferences(audit.workspace_id, member_id)
+            check_stored_version(current.version, preferences.version, audit)
+            self._preferences[(audit.workspace_id, member_id)] = preferences
+            self._audit.append(audit)
+
+    def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
+        with self._lock:
+            return tuple(e for e in self._audit if e.workspace_id == workspace_id)
+
+    # -- ledger and outbox ----------------------------------------------------------------------
+
+    def claim(self, key: str, items: Sequence[OutboxItem]) -> bool:
+        with self._lock:
+            if key in self._claimed:
+                return False
+            self._claimed.add(key)
+            self._add(items)
+            return True
+
+    def claimed(self, keys: Iterable[str]) -> frozenset[str]:
+        with self._lock:
+            return frozenset(k for k in keys if k in self._claimed)
+
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        with self._lock:
+            self._add(items)
+
+    def _add(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            require_aware(item.due_at, path="item.due_at")
+            self._items.setdefault(item.id, item)
+
+    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
+        with self._lock:
+            ready = [
+                i
+                for i in self._items.values()
+                if i.workspace_id == workspace_id
+                and i.status is OutboxStatus.PENDING
+                and i.due_at <= now
+            ]
+        ready.sort(key=lambda i: i.due_at)
+        return tuple(ready[:limit])
+
+    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
+        with self._lock:
+            pending = [
+                i.due_at
+                for i in self._items.values()
+                if i.workspace_id == workspace_id and i.status is OutboxStatus.PENDING
+            ]
+        return min(pending, default=None)
+
+    def held(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[OutboxItem, ...]:
+        with self._lock:
+            return tuple(
+                i
+                for i in self._items.values()
+                if i.workspace_id == workspace_id
+                and i.status is OutboxStatus.HELD
+                and start <= i.due_at < end
+            )
+
+    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
+        self._update(item_id, status=OutboxStatus.SENT, error=None)
+
+    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
+        self._update(item_id, status=OutboxStatus.PENDING, error=error, due_at=retry_at)
+
+    def mark_failed(self, item_id: str, error: str) -> None:
+        self._update(item_id, status=OutboxStatus.FAILED, error=error)
+
+    def _update(
+        self,
+        item_id: str,
+        *,
+        status: OutboxStatus,
+        error: str | None,
+        due_at: dt.datetime | None = None,
+    ) -> None:
+        with self._lock:
+            item = self._items.get(item_id)
+            if item is None:
+                raise StorageError(f"outbox item {item_id!r} does not exist")
+            self._items[item_id] = attrs.evolve(
+                item,
+                status=status,
+                attempts=item.attempts + 1,
+                last_error=error,
+                due_at=item.due_at if due_at is None else due_at,
+            )
+
+    def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
+        with self._lock:
+            return tuple(i for i in self._items.values() if i.workspace_id == workspace_id)
+
+
+_DEFAULT_SETTINGS = WorkspaceSettings()
+_DEFAULT_PREFERENCES = MemberPreferences()
+
+
+class ManualClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self._now = require_aware(start, path="start")
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """Move forward by ``delta`` and return the new instant."""
+        self._now = self._now + delta
+        return self._now
+
+    def set(self, at: dt.datetime) -> None:
+        """Jump to ``at`` (forward or back)."""
+        self._now = require_aware(at, path="at")
+
+
+@attrs.define
+class RecordingTransport:
+    """A transport that records every delivery and answers with ``results`` in turn.
+
+    With no ``results`` left it answers ``SENT``.
+    """
+
+    results: list[SendResult] = attrs.field(factory=list)
+    sent: list[Delivery] = attrs.field(factory=list)
+
+    def send(self, delivery: Delivery, *, now: dt.datetime) -> SendResult:
+        self.sent.append(delivery)
+        return self.results.pop(0) if self.results else SendResult.sent()

@@ -1,0 +1,101 @@
+"""What only the SQLite adapter has: the schema version, migrations, append-only audit, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from notifpolicy import Member, Role, StorageError, WorkspaceSettings, save_workspace_settings
+from notifpolicy.adapters.sqlite import DOCUMENT_SCHEMA, MIGRATIONS, SqliteStore
+
+T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
+
+
+def _save_once(store: SqliteStore) -> None:
+    result = save_workspace_settings(
+        WorkspaceSettings(),
+        {"timezone": "Europe/Amsterdam"},
+        actor=Member("a", Role.OWNER),
+        workspace_id="ws",
+        now=T0,
+    )
+    assert result.audit is not None
+    store.save_settings(result.value, result.audit)
+
+
+def test_schema_version_and_wal(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    with SqliteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        _save_once(store)
+    with closing(sqlite3.connect(path)) as db, db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        row = db.execute("SELECT version, doc_schema FROM settings").fetchone()
+    assert row == (2, DOCUMENT_SCHEMA)
+    # Reopening migrates nothing and keeps the data.
+    with SqliteStore(path) as store:
+        assert store.get_settings("ws").timezone == "Europe/Amsterdam"
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    SqliteStore(path).close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(StorageError, match="newer than this library knows"):
+        SqliteStore(path)
+
+
+def test_audit_log_is_append_only(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    with SqliteStore(path) as store:
+        _save_once(store)
+    with closing(sqlite3.connect(path)) as db, db:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE audit SET doc = '{}'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("DELETE FROM audit")
+
+
+def test_unknown_document_schema_is_a_storage_error(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    with SqliteStore(path) as store:
+        _save_once(store)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE settings SET doc_schema = 99")
+    with SqliteStore(path) as store, pytest.raises(StorageError, match="document schema 99"):
+        store.get_settings("ws")
+
+
+def test_stored_preferences_load_leniently(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    SqliteStore(path).close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "INSERT INTO preferences VALUES ('ws', 'anna', 3, ?, ?)",
+            (
+                DOCUMENT_SCHEMA,
+                '{"version": 3, "overrides": {"escalation_unassigned": false, "mention": false}}',
+            ),
+        )
+    with SqliteStore(path) as store:
+        prefs = store.get_preferences("ws", "anna")
+    assert prefs.version == 3
+    assert dict(prefs.overrides) == {"mention": {"*": False}}
+
+
+def test_unopenable_path_is_a_storage_error(tmp_path: Path):
+    with pytest.raises(StorageError, match="cannot open"):
+        SqliteStore(tmp_path / "missing-dir" / "s.sqlite3")
+
+
+def test_a_failed_write_rolls_back(tmp_path: Path):
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        with pytest.raises(StorageError):
+            store.mark_failed("ws:none", "x")
+        _save_once(store)  # the connection is usable again
+        assert store.get_settings("ws").version == 2

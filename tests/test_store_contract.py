@@ -1,0 +1,213 @@
+"""One contract for every store implementation: the in-memory fake and SQLite alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from notifpolicy import (
+    Channel,
+    ConflictError,
+    Member,
+    MemberPreferences,
+    Role,
+    StorageError,
+    WorkspaceSettings,
+    save_member_preferences,
+    save_workspace_settings,
+)
+from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy.adapters.sqlite import SqliteStore
+from notifpolicy.ports import AuditLog, Ledger, Outbox, PreferencesStore, SettingsStore
+from notifpolicy.testing.fakes import InMemoryStore
+
+_RUNS = itertools.count()
+T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
+ADMIN = Member("adam", Role.ADMIN)
+ANNA = Member("anna", Role.AGENT)
+URL = "https://hooks.slack.com/services/T1/B1/SECRET"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InMemoryStore | SqliteStore]:
+    if request.param == "memory":
+        yield InMemoryStore()
+    else:
+        with SqliteStore(tmp_path / "store.sqlite3") as s:
+            yield s
+
+
+def item(
+    n: int, *, ws: str = "ws", due: dt.datetime = T0, status: OutboxStatus = OutboxStatus.PENDING
+) -> OutboxItem:
+    return OutboxItem(
+        id=f"{ws}:item:{n}",
+        workspace_id=ws,
+        event_id=f"e{n}",
+        conversation_id=f"c{n}",
+        recipient="anna",
+        channel=Channel.EMAIL,
+        kinds=("mention",),
+        due_at=due,
+        status=status,
+        subject=f"subject {n}",
+        text="hello <b>",
+        html="<p>hello</p>",
+    )
+
+
+def test_implements_every_store_port(store):
+    for port in (SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox):
+        assert isinstance(store, port)
+
+
+def test_settings_default_save_conflict_and_audit(store):
+    assert store.get_settings("ws") == WorkspaceSettings()
+    first = save_workspace_settings(
+        store.get_settings("ws"),
+        {"version": 1, "slack": {"webhook_url": URL}, "quiet_hours": {"enabled": True}},
+        actor=ADMIN,
+        workspace_id="ws",
+        now=T0,
+    )
+    assert first.audit is not None
+    store.save_settings(first.value, first.audit)
+    assert store.get_settings("ws") == first.value
+    assert store.get_settings("other") == WorkspaceSettings()
+    # A second save based on version 1 (made before the first landed) conflicts.
+    stale = save_workspace_settings(
+        WorkspaceSettings(),
+        {"version": 1, "timezone": "Asia/Tokyo"},
+        actor=ADMIN,
+        workspace_id="ws",
+        now=T0,
+    )
+    assert stale.audit is not None
+    with pytest.raises(ConflictError):
+        store.save_settings(stale.value, stale.audit)
+    assert store.get_settings("ws") == first.value
+    assert store.audit_entries("ws") == (first.audit,)
+    assert "SECRET" not in repr(store.audit_entries("ws"))
+
+
+def test_settings_version_must_match_the_audit(store):
+    result = save_workspace_settings(
+        WorkspaceSettings(),
+        {"version": 1, "timezone": "Asia/Tokyo"},
+        actor=ADMIN,
+        workspace_id="ws",
+        now=T0,
+    )
+    assert result.audit is not None
+    with pytest.raises(StorageError):
+        store.save_settings(WorkspaceSettings(version=7), result.audit)
+    assert store.audit_entries("ws") == ()
+
+
+def test_preferences_round_trip_and_conflict(store):
+    assert store.get_preferences("ws", "anna") == MemberPreferences()
+    result = save_member_preferences(
+        MemberPreferences(),
+        {"overrides": {"mention": {"push": False}}},
+        actor=ANNA,
+        member_id="anna",
+        workspace_id="ws",
+        now=T0,
+    )
+    assert result.audit is not None
+    store.save_preferences("anna", result.value, result.audit)
+    assert store.get_preferences("ws", "anna") == result.value
+    assert store.all_preferences("ws") == {"anna": result.value}
+    assert store.all_preferences("other") == {}
+    with pytest.raises(ConflictError):
+        store.save_preferences("anna", result.value, result.audit)
+    assert store.audit_entries("ws") == (result.audit,)
+
+
+def test_claim_is_once_with_its_items(store):
+    assert store.claim("ws:k1", [item(1), item(2)])
+    assert not store.claim("ws:k1", [item(3)])
+    assert [i.id for i in store.items("ws")] == ["ws:item:1", "ws:item:2"]
+    assert store.claimed(["ws:k1", "ws:k2"]) == {"ws:k1"}
+    assert store.claim("ws:k2", [])
+    assert store.claimed(f"ws:k{n}" for n in range(1000)) == {"ws:k1", "ws:k2"}
+
+
+def test_enqueue_is_idempotent_by_id(store):
+    store.enqueue([item(1)])
+    store.enqueue([item(1), item(2)])
+    assert len(store.items("ws")) == 2
+    assert store.items("ws")[0] == item(1)
+
+
+def test_due_next_and_marks(store):
+    store.enqueue(
+        [
+            item(1, due=T0 + dt.timedelta(minutes=5)),
+            item(2, due=T0),
+            item(3, due=T0 + dt.timedelta(hours=1)),
+            item(4, ws="other"),
+        ]
+    )
+    assert store.next_due_at("ws") == T0
+    assert [i.id for i in store.due("ws", T0 + dt.timedelta(minutes=5), 10)] == [
+        "ws:item:2",
+        "ws:item:1",
+    ]
+    assert [i.id for i in store.due("ws", T0 + dt.timedelta(minutes=5), 1)] == ["ws:item:2"]
+    store.mark_sent("ws:item:2", T0)
+    store.mark_retry("ws:item:1", T0 + dt.timedelta(minutes=30), "HTTP 500")
+    store.mark_failed("ws:item:3", "HTTP 404: the webhook was revoked")
+    by_id = {i.id: i for i in store.items("ws")}
+    assert by_id["ws:item:2"].status is OutboxStatus.SENT
+    assert by_id["ws:item:2"].attempts == 1
+    assert by_id["ws:item:1"].status is OutboxStatus.PENDING
+    assert by_id["ws:item:1"].due_at == T0 + dt.timedelta(minutes=30)
+    assert by_id["ws:item:1"].last_error == "HTTP 500"
+    assert by_id["ws:item:3"].status is OutboxStatus.FAILED
+    assert by_id["ws:item:3"].last_error == "HTTP 404: the webhook was revoked"
+    assert store.next_due_at("ws") == T0 + dt.timedelta(minutes=30)
+    assert store.due("ws", T0 + dt.timedelta(minutes=29), 10) == ()
+    with pytest.raises(StorageError):
+        store.mark_sent("ws:nope", T0)
+    store.mark_sent("ws:item:1", T0)
+    assert store.next_due_at("ws") is None
+
+
+def test_held_items_by_window(store):
+    store.enqueue(
+        [
+            item(1, due=T0, status=OutboxStatus.HELD),
+            item(2, due=T0 + dt.timedelta(hours=2), status=OutboxStatus.HELD),
+            item(3, due=T0 + dt.timedelta(hours=1)),
+        ]
+    )
+    assert [i.id for i in store.held("ws", T0, T0 + dt.timedelta(hours=2))] == ["ws:item:1"]
+    assert store.due("ws", T0 + dt.timedelta(days=1), 10) == (store.items("ws")[2],)
+
+
+def test_instants_keep_microseconds_across_zones(store):
+    amsterdam = dt.timezone(dt.timedelta(hours=1))
+    at = dt.datetime(2026, 10, 25, 2, 30, 0, 123457, tzinfo=amsterdam)
+    store.enqueue([item(1, due=at)])
+    (got,) = store.items("ws")
+    assert got.due_at == at
+    assert store.due("ws", at - dt.timedelta(microseconds=1), 1) == ()
+    assert len(store.due("ws", at, 1)) == 1
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, 20), max_size=40))
+def test_every_key_is_claimed_exactly_once(store, keys):
+    prefix = f"ws:{next(_RUNS)}:"  # the store outlives the examples: a fresh key space for each
+    wins = [store.claim(f"{prefix}{k}", []) for k in keys]
+    seen: set[int] = set()
+    for k, won in zip(keys, wins, strict=True):
+        assert won == (k not in seen)
+        seen.add(k)
