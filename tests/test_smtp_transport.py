@@ -1,0 +1,136 @@
+"""The SMTP transport against a real aiosmtpd server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from email.message import EmailMessage
+from email.policy import default
+
+from notifpolicy import Channel, Secret
+from notifpolicy._outbox import Delivery, OutboxItem, SendStatus
+from notifpolicy.adapters.smtp import SmtpTransport, _by_code
+
+from ._servers import free_port, smtp_server
+
+NOW = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
+
+
+def delivery(
+    to: str, *, html: str | None = "<p>Hello <b>Anna</b></p>", subject: str = "Daily summary"
+) -> Delivery:
+    item = OutboxItem(
+        "ws:mail:1",
+        "ws",
+        "e1",
+        None,
+        "anna",
+        Channel.EMAIL,
+        ("daily_summary",),
+        NOW,
+        subject=subject,
+        text="Hello Anna",
+        html=html,
+    )
+    return Delivery(item, to)
+
+
+def parse(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def test_plain_text_with_html_alternative():
+    with smtp_server(tls=False) as (sink, port, _):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False
+        )
+        result = transport.send(delivery("anna@example.org"), now=NOW)
+    assert result.status is SendStatus.SENT
+    ((sender, rcpts, raw),) = sink.messages
+    assert (sender, rcpts) == ("desk@example.org", ["anna@example.org"])
+    msg = parse(raw)
+    assert msg["Subject"] == "Daily summary"
+    assert msg["X-Notifpolicy-Id"] == "ws:mail:1"
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert plain is not None
+    assert html is not None
+    assert plain.get_content().strip() == "Hello Anna"
+    assert "<b>Anna</b>" in html.get_content()
+
+
+def test_text_only():
+    with smtp_server(tls=False) as (sink, port, _):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False
+        )
+        assert (
+            transport.send(delivery("anna@example.org", html=None), now=NOW).status
+            is SendStatus.SENT
+        )
+    assert parse(sink.messages[0][2]).get_content_type() == "text/plain"
+
+
+def test_starttls_and_login():
+    with smtp_server(tls=True) as (sink, port, context):
+        transport = SmtpTransport(
+            host="127.0.0.1",
+            port=port,
+            sender="desk@example.org",
+            username="desk",
+            password=Secret("s3cret"),
+            ssl_context=context,
+        )
+        assert transport.send(delivery("anna@example.org"), now=NOW).status is SendStatus.SENT
+        plain = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False
+        )
+        no_tls = plain.send(delivery("anna@example.org"), now=NOW)
+    assert len(sink.messages) == 1
+    # The server requires STARTTLS: a client that skips it is refused with a 5xx.
+    assert no_tls.status is SendStatus.PERMANENT
+
+
+def test_reply_codes_classify():
+    # aiosmtpd stalls after a failed AUTH instead of answering 535, so the code path that
+    # classifies an authentication failure is checked on its own.
+    assert _by_code(535, "authentication failed").status is SendStatus.PERMANENT
+    assert _by_code(421, "closing").status is SendStatus.RETRY
+
+
+def test_5xx_recipient_is_permanent_4xx_is_retry():
+    with smtp_server(tls=False) as (sink, port, _):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False
+        )
+        gone = transport.send(delivery("nobody@example.org"), now=NOW)
+        later = transport.send(delivery("later@example.org"), now=NOW)
+    assert gone.status is SendStatus.PERMANENT
+    assert gone.error == "SMTP 550: recipient refused"
+    assert later.status is SendStatus.RETRY
+    assert sink.messages == []
+
+
+def test_nothing_listening_is_retry():
+    transport = SmtpTransport(
+        host="127.0.0.1", port=free_port(), sender="desk@example.org", starttls=False, timeout=1
+    )
+    result = transport.send(delivery("anna@example.org"), now=NOW)
+    assert result.status is SendStatus.RETRY
+    assert result.error == "network error: ConnectionRefusedError"
+
+
+def test_bad_destination_and_header_injection_are_permanent():
+    transport = SmtpTransport(host="127.0.0.1", port=1, sender="desk@example.org", starttls=False)
+    assert transport.send(delivery("not-an-address"), now=NOW).status is SendStatus.PERMANENT
+    assert (
+        transport.send(Delivery(delivery("x@y").item, Secret("x@y")), now=NOW).status
+        is SendStatus.PERMANENT
+    )
+    injected = transport.send(
+        delivery("anna@example.org", subject="Hi\r\nBcc: evil@example.org"), now=NOW
+    )
+    assert injected.status is SendStatus.PERMANENT
