@@ -7,7 +7,9 @@ and are never imported from here.
 
 from __future__ import annotations
 
+from notifpolicy._business_clock import business_due_at, business_time_between
 from notifpolicy._business_hours import BusinessHours, OpeningRange
+from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
 from notifpolicy._errors import (
     ConflictError,
@@ -18,6 +20,7 @@ from notifpolicy._errors import (
     TransportError,
     ValidationError,
 )
+from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import (
     BUILTIN_KINDS,
@@ -67,9 +70,12 @@ __all__ = [
     "BusinessHours",
     "Channel",
     "ConflictError",
+    "ConversationState",
+    "ConversationStatus",
     "DailyDigest",
     "DigestSettings",
     "EffectivePreference",
+    "Escalation",
     "EscalationRule",
     "EscalationSettings",
     "FieldChange",
@@ -99,8 +105,12 @@ __all__ = [
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",
+    "business_due_at",
+    "business_time_between",
     "diff",
+    "due",
     "effective_preference",
+    "next_check_at",
     "preference_matrix",
     "save_member_preferences",
     "save_workspace_settings",
