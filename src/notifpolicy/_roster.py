@@ -20,13 +20,17 @@ def _to_channels(value: Iterable[Channel]) -> frozenset[Channel]:
 
 @attrs.frozen
 class Member:
-    """A workspace member: id, role, display name, active flag and the channels offered."""
+    """A workspace member: id, role, display name, active flag and the channels offered.
+
+    ``email`` is where the email transport sends (the core never needs it).
+    """
 
     id: str
     role: Role
     display_name: str = ""
     active: bool = True
     channels: frozenset[Channel] = attrs.field(default=MEMBER_CHANNELS, converter=_to_channels)
+    email: str | None = None
 
     def __attrs_post_init__(self) -> None:
         # The fields are typed, but hosts build members from their own data: check anyway.
@@ -52,6 +56,11 @@ class Member:
         if not all(isinstance(c, Channel) for c in self.channels) or Channel.SLACK in self.channels:
             problems.append(
                 Problem("member.channels", "type", "must be member channels (in_app, email, push)")
+            )
+        email: object = self.email
+        if email is not None and not (isinstance(email, str) and "@" in email):
+            problems.append(
+                Problem("member.email", "type", f"must be an email address or None, got {email!r}")
             )
         if problems:
             raise ValidationError(problems)

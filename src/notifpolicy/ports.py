@@ -12,8 +12,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from notifpolicy._conversation import ConversationState
+from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._outbox import Delivery, OutboxItem, SendResult
 from notifpolicy._preferences import MemberPreferences
+from notifpolicy._roster import Roster
 from notifpolicy._saving import AuditEntry
 from notifpolicy._settings import WorkspaceSettings
 
@@ -21,10 +24,13 @@ __all__ = [
     "AuditLog",
     "Clock",
     "ConversationSource",
+    "DigestSource",
     "Ledger",
     "Outbox",
     "PreferencesStore",
+    "RosterSource",
     "SettingsStore",
+    "Store",
     "Transport",
 ]
 
@@ -131,11 +137,37 @@ class Outbox(Protocol):
 
 
 @runtime_checkable
+class Store(SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, Protocol):
+    """Every store port at once, as ``InMemoryStore`` and ``SqliteStore`` implement them."""
+
+
+@runtime_checkable
+class RosterSource(Protocol):
+    """The host's members."""
+
+    def roster(self, workspace_id: str) -> Roster:
+        """The workspace's members now (deactivated ones included, flagged)."""
+        ...
+
+
+@runtime_checkable
 class ConversationSource(Protocol):
     """The host's open conversations, for the escalation check."""
 
-    def open_conversations(self, workspace_id: str) -> Iterable[object]:
-        """The workspace's open conversations as ``ConversationState`` values."""
+    def open_conversations(self, workspace_id: str) -> Iterable[ConversationState]:
+        """The workspace's open conversations, as they are now."""
+        ...
+
+
+@runtime_checkable
+class DigestSource(Protocol):
+    """The host's conversation records, for digest content."""
+
+    def conversation_records(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> Iterable[ConversationRecord]:
+        """Records of the conversations that existed during ``[start, end)``: created before
+        ``end`` and not closed before ``start`` (passing more is harmless, only slower)."""
         ...
 
 

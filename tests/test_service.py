@@ -1,0 +1,296 @@
+"""The service shell over real ports: the in-memory store and SQLite, recording transports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+import pytest
+
+from notifpolicy import (
+    Channel,
+    ConversationState,
+    Member,
+    PermissionDenied,
+    Role,
+    Roster,
+)
+from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._events import ConversationCreated, MemberMentioned
+from notifpolicy._outbox import OutboxStatus, SendResult, SendStatus
+from notifpolicy.adapters.sqlite import SqliteStore
+from notifpolicy.service import NotificationService
+from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
+
+WS = "ws"
+URL = "https://hooks.slack.com/services/T0/B0/SECRETPART"
+# Saturday 2026-03-28, 20:00 UTC = 21:00 in Amsterdam; quiet hours 22:00-08:00 start in an hour.
+T0 = dt.datetime(2026, 3, 28, 20, 0, tzinfo=dt.UTC)
+OWNER = Member("olga", Role.OWNER, "Olga", channels=[Channel.EMAIL], email="olga@example.org")
+ANNA = Member("anna", Role.AGENT, "Anna", email="anna@example.org")
+BOB = Member("bob", Role.AGENT, "Bob", channels=[Channel.IN_APP])
+
+
+@attrs.define
+class Host:
+    """The host app's side: its roster, its conversations, its digest records."""
+
+    members: list[Member]
+    states: list[ConversationState] = attrs.field(factory=list)
+    records: list[ConversationRecord] = attrs.field(factory=list)
+
+    def roster(self, workspace_id: str) -> Roster:
+        return Roster(self.members)
+
+    def open_conversations(self, workspace_id: str) -> Iterable[ConversationState]:
+        return [s for s in self.states if s.is_open]
+
+    def conversation_records(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> Iterable[ConversationRecord]:
+        return self.records
+
+
+@attrs.define
+class World:
+    service: NotificationService
+    store: InMemoryStore | SqliteStore
+    clock: ManualClock
+    host: Host
+    transports: dict[Channel, RecordingTransport]
+
+    def sent(self, channel: Channel) -> list[str]:
+        return [d.item.recipient for d in self.transports[channel].sent]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterable[InMemoryStore | SqliteStore]:
+    if request.param == "memory":
+        yield InMemoryStore()
+    else:
+        with SqliteStore(tmp_path / "s.sqlite3") as s:
+            yield s
+
+
+def make_world(
+    store: InMemoryStore | SqliteStore, settings: dict[str, object] | None = None, **kw: object
+) -> World:
+    clock = ManualClock(T0)
+    host = Host([OWNER, ANNA, BOB])
+    transports = {c: RecordingTransport() for c in Channel}
+    service = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=host,
+        clock=clock,
+        transports=transports,
+        conversations=host,
+        digests=host,
+        jitter=lambda: 0.0,
+        **kw,  # type: ignore[arg-type]
+    )
+    world = World(service, store, clock, host, transports)
+    if settings is not None:
+        base = {"timezone": "Europe/Amsterdam", **settings}
+        service.save_settings({**base, "version": 1}, actor=OWNER)
+    return world
+
+
+def created(n: int = 1, assignee: str | None = None) -> ConversationCreated:
+    return ConversationCreated(
+        id=f"e{n}", conversation_id=f"c{n}", assignee=assignee, subject="Printer <on fire>"
+    )
+
+
+def test_handle_decides_enqueues_and_sends(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    report = w.service.handle(created())
+    assert w.sent(Channel.EMAIL) == ["olga", "anna"]
+    assert w.sent(Channel.IN_APP) == ["anna", "bob"]
+    assert w.sent(Channel.SLACK) == ["slack"]
+    assert len(report.sent) == 6
+    slack = w.transports[Channel.SLACK].sent[0]
+    assert slack.destination.reveal() == URL  # type: ignore[union-attr]
+    assert "&lt;on fire&gt;" in (slack.item.body or "")
+    assert all(i.status is OutboxStatus.SENT for i in store.items(WS))
+    assert all("SECRETPART" not in repr(i) for i in store.items(WS))
+    assert w.transports[Channel.EMAIL].sent[0].destination == "olga@example.org"
+
+
+def test_deferred_until_quiet_hours_end(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "defer"}})
+    w.clock.set(dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC))  # 23:30 local
+    w.service.handle(created())
+    assert w.sent(Channel.EMAIL) == []
+    end = dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)  # 08:00 CEST, after the DST jump
+    assert w.service.next_wake_at() == end
+    assert w.service.tick(now=end - dt.timedelta(microseconds=1)).sent == ()
+    report = w.service.tick(now=end)
+    assert w.sent(Channel.EMAIL) == ["olga", "anna"]
+    assert len(report.sent) == 5  # email 2, in-app 2, push 1
+
+
+def test_summarize_sends_one_catch_up_per_member_once(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "summarize"}})
+    w.clock.set(dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC))
+    w.service.handle(created(1))
+    w.service.handle(created(2))
+    w.service.handle(
+        MemberMentioned(id="e3", conversation_id="c1", author_id="olga", mentioned=["anna"])
+    )
+    assert not any(t.sent for t in w.transports.values())
+    end = dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
+    assert w.service.next_wake_at() == end
+    report = w.service.tick(now=end)
+    assert {c.member_id for c in report.catchups} == {"olga", "anna", "bob"}
+    anna_mail = [d.item for d in w.transports[Channel.EMAIL].sent if d.item.recipient == "anna"]
+    assert len(anna_mail) == 1
+    assert "2 new conversations" in anna_mail[0].text
+    assert "1 mention" in anna_mail[0].text
+    again = w.service.tick(now=end + dt.timedelta(minutes=5))
+    assert again.catchups == ()
+    assert len([d for d in w.transports[Channel.EMAIL].sent if d.item.recipient == "anna"]) == 1
+
+
+def test_escalation_fires_once_across_workers(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    w.host.states.append(
+        ConversationState(
+            id="c1",
+            created_at=T0,
+            status="open",
+            assignee=None,
+            unassigned_since=T0,
+            first_response_at=dt.datetime(2026, 3, 28, 20, 1, tzinfo=dt.UTC),
+        )
+    )
+    assert w.service.tick().escalations == ()
+    due_at = T0 + dt.timedelta(minutes=30)
+    assert w.service.next_wake_at() == due_at
+    second = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=w.host,
+        clock=w.clock,
+        transports=w.transports,
+        conversations=w.host,
+        jitter=lambda: 0.0,
+    )
+    first_report = w.service.tick(now=due_at)
+    second_report = second.tick(now=due_at)
+    assert [e.kind for e in first_report.escalations] == ["escalation_unassigned"]
+    assert second_report.escalations == ()
+    # Admins only, and Slack once.
+    assert w.sent(Channel.EMAIL) == ["olga"]
+    assert w.sent(Channel.SLACK) == ["slack"]
+    assert w.service.tick(now=due_at + dt.timedelta(hours=1)).escalations == ()
+
+
+def test_retry_with_backoff_then_give_up(store):
+    w = make_world(store, max_attempts=3)
+    flaky = w.transports[Channel.EMAIL]
+    flaky.results = [SendResult(SendStatus.RETRY, error="HTTP 503")] * 3
+    w.host.members = [OWNER]
+    w.service.handle(created())
+    (item,) = [i for i in store.items(WS) if i.channel is Channel.EMAIL]
+    assert item.status is OutboxStatus.PENDING
+    assert item.attempts == 1
+    # jitter 0: half of base * 2**0 = 15 s
+    assert item.due_at == T0 + dt.timedelta(seconds=15)
+    w.service.tick(now=T0 + dt.timedelta(seconds=15))
+    (item,) = [i for i in store.items(WS) if i.channel is Channel.EMAIL]
+    assert item.due_at == T0 + dt.timedelta(seconds=15 + 30)
+    report = w.service.tick(now=T0 + dt.timedelta(seconds=45))
+    (item,) = [i for i in store.items(WS) if i.channel is Channel.EMAIL]
+    assert item.status is OutboxStatus.FAILED
+    assert item.last_error == "gave up after 3 attempts: HTTP 503"
+    assert report.failed == ((item.id, item.last_error),)
+
+
+def test_retry_after_is_honoured_and_permanent_failures_are_reported(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    w.host.members = []
+    later = T0 + dt.timedelta(seconds=7)
+    w.transports[Channel.SLACK].results = [
+        SendResult(SendStatus.RETRY, retry_after=later, error="HTTP 429: rate limited")
+    ]
+    w.service.handle(created())
+    assert w.service.next_wake_at() == later
+    w.transports[Channel.SLACK].results = [
+        SendResult(
+            SendStatus.PERMANENT,
+            error="HTTP 404 (no_service): the webhook refused the message; check its URL",
+        )
+    ]
+    report = w.service.tick(now=later)
+    assert len(report.failed) == 1
+    assert "no_service" in report.failed[0][1]
+    assert w.service.next_wake_at() is None
+
+
+def test_slack_is_paced(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    w.host.members = []
+    w.service.handle(created(1))
+    w.service.handle(created(2))
+    assert w.sent(Channel.SLACK) == ["slack"]
+    assert w.service.next_wake_at() == T0 + dt.timedelta(seconds=1)
+    w.service.tick(now=T0 + dt.timedelta(seconds=1))
+    assert w.sent(Channel.SLACK) == ["slack", "slack"]
+
+
+def test_save_through_the_service_applies_at_once(store):
+    w = make_world(store)
+    with pytest.raises(PermissionDenied):
+        w.service.save_settings({"defaults": {"new_conversation": False}}, actor=ANNA)
+    assert store.audit_entries(WS) == ()
+    w.service.save_settings({"defaults": {"new_conversation": False}, "version": 1}, actor=OWNER)
+    assert w.service.settings().version == 2
+    w.service.save_preferences(
+        "anna", {"overrides": {"new_conversation": {"email": True}}}, actor=ANNA
+    )
+    w.service.handle(created(assignee="anna"))
+    assert w.sent(Channel.EMAIL) == ["anna"]
+    assert len(store.audit_entries(WS)) == 2
+
+
+def test_missing_transport_or_address_is_recorded_not_dropped(store):
+    w = make_world(store)
+    del w.service._transports[Channel.PUSH]
+    w.host.members = [Member("carl", Role.AGENT, channels=[Channel.PUSH, Channel.EMAIL])]
+    report = w.service.handle(created())
+    errors = sorted(error for _, error in report.failed)
+    assert errors == ["no transport for the push channel", "the member has no email address"]
+
+
+def test_daily_digest_once_and_the_skipped_days_named(store):
+    w = make_world(store, {"digests": {"daily": {"enabled": True, "send_time": "09:00"}}})
+    w.host.records = [
+        ConversationRecord(
+            "c1",
+            T0 - dt.timedelta(hours=2),
+            first_response_at=T0 - dt.timedelta(hours=1),
+            replies=[Reply("anna", T0 - dt.timedelta(hours=1))],
+        )
+    ]
+    sunday_nine = dt.datetime(2026, 3, 29, 7, 0, tzinfo=dt.UTC)  # 09:00 CEST
+    assert w.service.next_wake_at() == sunday_nine
+    report = w.service.tick(now=sunday_nine)
+    assert [p.key for p in report.digests] == ["ws:daily_summary:2026-03-29"]
+    mails = [d.item for d in w.transports[Channel.EMAIL].sent]
+    assert [m.recipient for m in mails] == ["olga", "anna"]
+    assert mails[0].subject == "Daily summary for 2026-03-29"
+    assert mails[0].html is not None
+    assert w.service.tick(now=sunday_nine + dt.timedelta(minutes=1)).digests == ()
+    # The scheduler sleeps three days: only the latest day is sent, naming the two it skipped.
+    wednesday = dt.datetime(2026, 4, 1, 7, 30, tzinfo=dt.UTC)
+    late = w.service.tick(now=wednesday)
+    assert [p.key for p in late.digests] == ["ws:daily_summary:2026-04-01"]
+    text = w.transports[Channel.EMAIL].sent[-1].item.text
+    assert "2026-03-30, 2026-03-31" in text
+    assert store.claimed(["ws:daily_summary:2026-03-30", "ws:daily_summary:2026-03-31"]) == {
+        "ws:daily_summary:2026-03-30",
+        "ws:daily_summary:2026-03-31",
+    }
