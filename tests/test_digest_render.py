@@ -88,10 +88,14 @@ def daily_report(*, empty: bool = False) -> DigestReport:
     return build_report(records, period=period, settings=SETTINGS, skipped=() if empty else skipped)
 
 
-CASES = {
+def empty_daily_report() -> DigestReport:
+    return daily_report(empty=True)
+
+
+CASES: dict[str, Callable[[], DigestReport]] = {
     "weekly": weekly_report,
     "daily": daily_report,
-    "daily-empty": lambda: daily_report(empty=True),
+    "daily-empty": empty_daily_report,
 }
 
 
