@@ -1,24 +1,35 @@
-"""The main job on the embedded defaults: load a workspace, resolve a member, save a change.
+"""The main job on the embedded defaults: load a workspace, resolve a member, save a change,
+then run one evening and morning of helpdesk traffic through the service on a SQLite file.
 
-Run with ``make demo``.  Everything here is pure: no database, no network, no clock reading
-(the instant is fixed so the output is the same every run).
+Run with ``make demo``.  The clock is a manual one and the transports print instead of sending,
+so the output is the same every run; the store is a real SQLite file in a temporary folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 from notifpolicy import (
     Channel,
     ConflictError,
+    ConversationState,
     Member,
     MemberPreferences,
     PermissionDenied,
     Role,
+    Roster,
     WorkspaceSettings,
     preference_matrix,
     save_workspace_settings,
 )
+from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._events import ConversationCreated, MemberMentioned
+from notifpolicy._outbox import Delivery, SendResult
+from notifpolicy.adapters.sqlite import SqliteStore
+from notifpolicy.service import NotificationService
+from notifpolicy.testing.fakes import ManualClock
 
 WORKSPACE_TOML = """
 timezone = "Europe/Amsterdam"
@@ -46,8 +57,10 @@ mode = "defer"
 """
 
 NOW = dt.datetime(2026, 3, 28, 21, 30, tzinfo=dt.UTC)
-OWNER = Member("olga", Role.OWNER, "Olga")
-AGENT = Member("anna", Role.AGENT, "Anna", channels=[Channel.IN_APP, Channel.EMAIL])
+OWNER = Member("olga", Role.OWNER, "Olga", email="olga@example.org")
+AGENT = Member(
+    "anna", Role.AGENT, "Anna", channels=[Channel.IN_APP, Channel.EMAIL], email="anna@example.org"
+)
 
 
 def main() -> None:
@@ -85,5 +98,99 @@ def main() -> None:
         print(f"A stale draft is refused: {exc}")
 
 
+class PrintingTransport:
+    """Prints each delivery instead of sending it."""
+
+    def __init__(self, zone: dt.tzinfo) -> None:
+        self.zone = zone
+
+    def send(self, delivery: Delivery, *, now: dt.datetime) -> SendResult:
+        item = delivery.item
+        local = now.astimezone(self.zone).strftime("%a %H:%M")
+        print(f"  {local}  {item.channel.value:<6} -> {item.recipient:<6} {item.subject}")
+        return SendResult.sent()
+
+
+class Helpdesk:
+    """The host app's side: members, open conversations, digest records."""
+
+    def __init__(self) -> None:
+        start = dt.datetime(2026, 3, 28, 6, 0, tzinfo=dt.UTC)
+        self.members = [OWNER, AGENT, Member("bo", Role.ADMIN, "Bo", email="bo@example.org")]
+        self.states: list[ConversationState] = []
+        self.records = [
+            ConversationRecord(
+                f"c{i}",
+                start + dt.timedelta(hours=i),
+                first_response_at=start + dt.timedelta(hours=i, minutes=6 + 4 * i),
+                replies=[Reply("anna", start + dt.timedelta(hours=i, minutes=6 + 4 * i))],
+            )
+            for i in range(6)
+        ]
+
+    def roster(self, workspace_id: str) -> Roster:
+        return Roster(self.members)
+
+    def open_conversations(self, workspace_id: str) -> list[ConversationState]:
+        return self.states
+
+    def conversation_records(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[ConversationRecord]:
+        return self.records
+
+
+def simulate(settings: WorkspaceSettings, folder: Path) -> None:
+    """Saturday evening to Sunday morning in Amsterdam, across the spring-forward night."""
+    clock = ManualClock(dt.datetime(2026, 3, 28, 20, 50, tzinfo=dt.UTC))
+    desk = Helpdesk()
+    printer = PrintingTransport(settings.zone)
+    with SqliteStore(folder / "demo.sqlite3") as store:
+        service = NotificationService(
+            workspace_id="ws-demo",
+            store=store,
+            roster=desk,
+            clock=clock,
+            transports=dict.fromkeys(Channel, printer),
+            conversations=desk,
+            digests=desk,
+            jitter=lambda: 0.5,
+        )
+        draft = {**settings.to_dict(), "version": 1}
+        service.save_settings(draft, actor=OWNER)
+        print("\nOne night of traffic (local times, Europe/Amsterdam):")
+        service.handle(ConversationCreated(id="e1", conversation_id="c101", subject="Invoice <42>"))
+        clock.set(dt.datetime(2026, 3, 28, 22, 15, tzinfo=dt.UTC))  # 23:15, quiet hours
+        created = clock.now()
+        service.handle(ConversationCreated(id="e2", conversation_id="c102", subject="Login broken"))
+        desk.states.append(
+            ConversationState(
+                id="c102",
+                created_at=created,
+                status="open",
+                assignee=None,
+                unassigned_since=created,
+            )
+        )
+        service.handle(
+            MemberMentioned(id="e3", conversation_id="c101", author_id="bo", mentioned=["anna"])
+        )
+        print("  (held by quiet hours: deferred until 08:00)")
+        while (wake := service.next_wake_at()) is not None and wake < dt.datetime(
+            2026, 3, 29, 8, 0, tzinfo=dt.UTC
+        ):
+            clock.set(wake)
+            report = service.tick()
+            for escalation in report.escalations:
+                print(f"  escalation {escalation.kind} for {escalation.conversation_id}")
+            for period in report.digests:
+                print(f"  digest {period.key}")
+        outbox = store.items("ws-demo")
+        states = ", ".join(sorted({i.status.value for i in outbox}))
+        print(f"\nOutbox: {len(outbox)} items, all {states}")
+
+
 if __name__ == "__main__":
     main()
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate(WorkspaceSettings.from_toml(WORKSPACE_TOML), Path(tmp))
