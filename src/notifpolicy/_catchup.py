@@ -1,0 +1,223 @@
+"""The quiet-hours catch-up (mode ``summarize``): one summary per member per quiet period.
+
+In ``summarize`` mode every held member delivery is a ``suppress`` decision with the reason
+``QUIET_HOURS_SUMMARIZE`` and ``held_until`` set to the end of its quiet period.  The host keeps
+those decisions (its outbox); when the period is over it passes them here and gets one
+:class:`CatchUp` per member and period instead of a flood or silence:
+
+- counts per kind (events, not channels: one event held on three channels counts once);
+- the conversations concerned;
+- the channels that had held items, and of those the ones to deliver the catch-up on: the ones
+  the member is still offered and has on for ``quiet_hours_summary`` (a preference like any
+  other kind's).
+
+Decisions held in different quiet periods (different ``held_until``; a DST night can split one
+night in two) give separate catch-ups.  Held Slack messages are not summarized: the catch-up is
+per member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from notifpolicy._catalog import MessageCatalog
+from notifpolicy._decide import CHANNEL_ORDER, Decision, Outcome
+from notifpolicy._errors import ValidationError
+from notifpolicy._frozen import FrozenMap
+from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._preferences import MemberPreferences, effective_preference
+from notifpolicy._reasons import ReasonCode
+from notifpolicy._roster import Roster
+from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._timeutil import require_aware
+
+__all__ = ["CATCHUP_KIND", "CatchUp", "build_catchups", "catchup_text"]
+
+CATCHUP_KIND = "quiet_hours_summary"
+UTC = dt.UTC
+
+
+def _to_counts(value: Mapping[str, int]) -> FrozenMap[str, int]:
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+def _to_ids(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _to_channels(value: Iterable[Channel]) -> tuple[Channel, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class CatchUp:
+    """One member's summary of one quiet period.
+
+    - ``due_at``: the end of the quiet period (UTC), when the catch-up is sent;
+    - ``counts``: events held per kind, in the registry's order;
+    - ``conversation_ids``: the conversations concerned, in the order first held;
+    - ``held_channels``: the channels that had held items;
+    - ``channels``: where to send it (may be empty: the member turned the catch-up off there);
+    - ``key``: ``<workspace>:quiet_hours_summary:<member>:<due_at>``, to claim before sending so
+      that a catch-up goes out once.
+    """
+
+    member_id: str
+    due_at: dt.datetime
+    counts: FrozenMap[str, int] = attrs.field(converter=_to_counts)
+    conversation_ids: tuple[str, ...] = attrs.field(converter=_to_ids)
+    held_channels: tuple[Channel, ...] = attrs.field(converter=_to_channels)
+    channels: tuple[Channel, ...] = attrs.field(converter=_to_channels)
+    key: str
+
+    @property
+    def total(self) -> int:
+        """The number of held events, all kinds together."""
+        return sum(self.counts.values())
+
+
+def _is_summarized(d: Decision) -> bool:
+    return d.outcome is Outcome.SUPPRESS and any(
+        r.code is ReasonCode.QUIET_HOURS_SUMMARIZE for r in d.reasons
+    )
+
+
+class _Period:
+    """What one member had held in one quiet period, gathered decision by decision."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, set[str]] = {}  # kind -> event ids
+        self.conversations: dict[str, None] = {}  # an ordered set
+        self.channels: set[Channel] = set()
+
+    def add(self, d: Decision) -> None:
+        for kind in d.kinds:
+            self.events.setdefault(kind, set()).add(d.event_id)
+        if d.conversation_id is not None:
+            self.conversations[d.conversation_id] = None
+        self.channels.add(d.channel)
+
+
+def build_catchups(
+    held: Iterable[Decision],
+    *,
+    workspace_id: str,
+    settings: WorkspaceSettings,
+    roster: Roster,
+    preferences: Mapping[str, MemberPreferences],
+    now: dt.datetime,
+    kinds: KindRegistry | None = None,
+) -> tuple[CatchUp, ...]:
+    """The catch-ups due by ``now`` for the decisions held in ``summarize`` mode.
+
+    ``held`` may hold any decisions the host recorded: only member decisions held in
+    ``summarize`` mode count, so passing a whole outbox is fine; the same decision passed twice
+    counts once.  Quiet periods that end after ``now`` are left out (not over yet), as are
+    members who are deactivated or no longer in the roster.  Ordered by ``due_at``, then roster
+    order.
+    """
+    if not isinstance(workspace_id, str) or not workspace_id:
+        raise ValidationError.single(
+            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+        )
+    for path, value, cls in (
+        ("settings", settings, WorkspaceSettings),
+        ("roster", roster, Roster),
+    ):
+        if not isinstance(value, cls):
+            raise ValidationError.single(
+                path, "type", f"must be a {cls.__name__}, got {type(value).__name__}"
+            )
+    if not isinstance(preferences, Mapping):
+        raise ValidationError.single(
+            "preferences",
+            "type",
+            "must be a mapping of member id to MemberPreferences, "
+            f"got {type(preferences).__name__}",
+        )
+    now = require_aware(now, path="now")
+    registry = kinds if kinds is not None else KindRegistry.default()
+    catchup_kind = registry.get(CATCHUP_KIND, path="kinds")
+
+    periods: dict[tuple[dt.datetime, str], _Period] = {}
+    for i, d in enumerate(held):
+        if not isinstance(d, Decision):
+            raise ValidationError.single(
+                f"held[{i}]", "type", f"must be a Decision, got {type(d).__name__}"
+            )
+        member_id, until = d.member_id, d.held_until
+        if member_id is None or until is None or until > now or not _is_summarized(d):
+            continue  # Slack, not held, held in another mode, or the period is not over
+        periods.setdefault((until, member_id), _Period()).add(d)
+
+    order = {name: i for i, name in enumerate(registry.kinds)}
+    position = {member.id: i for i, member in enumerate(roster)}
+    out = []
+    for (due_at, member_id), period in sorted(
+        periods.items(), key=lambda item: (item[0][0], position.get(item[0][1], -1))
+    ):
+        member = roster.get(member_id)
+        if member is None or not member.active:
+            continue  # Deactivated members receive nothing.
+        prefs = preferences.get(member_id)
+        if prefs is not None and not isinstance(prefs, MemberPreferences):
+            raise ValidationError.single(
+                f"preferences[{member_id!r}]",
+                "type",
+                f"must be a MemberPreferences, got {type(prefs).__name__}",
+            )
+        held_channels = tuple(c for c in CHANNEL_ORDER if c in period.channels)
+        # The product rule: on each channel that had held items and that the member has on.
+        channels = tuple(
+            c
+            for c in held_channels
+            if c in member.channels
+            and c in catchup_kind.channels
+            and effective_preference(catchup_kind, c, settings=settings, preferences=prefs).enabled
+        )
+        counts = {
+            kind: len(events)
+            for kind, events in sorted(
+                period.events.items(), key=lambda item: order.get(item[0], len(order))
+            )
+        }
+        utc = due_at.astimezone(UTC)
+        out.append(
+            CatchUp(
+                member_id,
+                utc,
+                counts,
+                tuple(period.conversations),
+                held_channels,
+                channels,
+                f"{workspace_id}:{CATCHUP_KIND}:{member_id}:{utc.isoformat()}",
+            )
+        )
+    return tuple(out)
+
+
+def catchup_text(
+    catchup: CatchUp, *, language: str = "en", catalog: MessageCatalog | None = None
+) -> str:
+    """``"While quiet hours were on: 12 new conversations, 3 mentions."``
+
+    >>> import datetime as dt
+    >>> c = CatchUp("ann", dt.datetime(2026, 3, 3, 7, tzinfo=dt.timezone.utc),
+    ...             {"new_conversation": 12, "mention": 3}, ("c1",), (), (), "w1:...")
+    >>> catchup_text(c)
+    'While quiet hours were on: 12 new conversations, 3 mentions.'
+    >>> catchup_text(c, language="nl")
+    'Tijdens de stille uren: 12 nieuwe gesprekken, 3 vermeldingen.'
+    """
+    if not isinstance(catchup, CatchUp):
+        raise ValidationError.single(
+            "catchup", "type", f"must be a CatchUp, got {type(catchup).__name__}"
+        )
+    chosen = catalog if catalog is not None else MessageCatalog.default()
+    items = chosen.text(language, "list.separator").join(
+        chosen.kind_count(language, kind, count) for kind, count in catchup.counts.items()
+    )
+    return chosen.text(language, "catchup.text", items=items)
