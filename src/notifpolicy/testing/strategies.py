@@ -7,6 +7,7 @@ the 22:00-08:00 window.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 
 from hypothesis import strategies as st
@@ -27,8 +28,15 @@ from notifpolicy._timeutil import is_valid_zone_key
 
 __all__ = [
     "business_hours",
+    "decision_settings",
+    "events",
+    "instants",
+    "member_ids",
     "member_preferences",
+    "preferences_for",
     "quiet_hours",
+    "rosters",
+    "user_texts",
     "wall_times",
     "webhook_urls",
     "workspace_settings",
@@ -114,8 +122,10 @@ def workspace_settings(draw: st.DrawFn, *, kinds: KindRegistry | None = None) ->
     )
 
 
-def _all_zones() -> set[str]:
-    return {z for z in zoneinfo.available_timezones() if is_valid_zone_key(z)}
+@functools.cache
+def _all_zones() -> frozenset[str]:
+    # Read once: available_timezones() walks the zone data on every call.
+    return frozenset(z for z in zoneinfo.available_timezones() if is_valid_zone_key(z))
 
 
 @st.composite
@@ -128,3 +138,15 @@ def member_preferences(draw: st.DrawFn, *, kinds: KindRegistry | None = None) ->
         chans = draw(st.dictionaries(st.sampled_from(keys), st.booleans(), min_size=1))
         overrides[kind.name] = chans
     return MemberPreferences(overrides, draw(st.integers(1, 10**6)))
+
+
+# The decision strategies build on the ones above, so they are imported last.
+from notifpolicy.testing._decision_strategies import (  # noqa: E402
+    decision_settings,
+    events,
+    instants,
+    member_ids,
+    preferences_for,
+    rosters,
+    user_texts,
+)
