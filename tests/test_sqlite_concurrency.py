@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import random
-from multiprocessing.synchronize import Event
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from notifpolicy import ConflictError, Member, Role, save_workspace_settings
@@ -18,7 +18,7 @@ KEYS = 1000
 WORKERS = 8
 
 
-def _claim_all(path: str, seed: int, start: Event) -> list[str]:
+def _claim_all(path: str, seed: int, start: Barrier) -> list[str]:
     keys = [f"ws:esc:{n}" for n in range(KEYS)]
     random.Random(seed).shuffle(keys)
     won = []
@@ -45,10 +45,10 @@ def test_eight_processes_claim_each_key_exactly_once(tmp_path: Path):
     SqliteStore(path).close()  # create the schema once, before the race
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
-        start = manager.Event()
+        # Every worker has opened the store before any claims: the race is real.
+        start = manager.Barrier(WORKERS)
         with ctx.Pool(WORKERS) as pool:
             pending = [pool.apply_async(_claim_all, (path, seed, start)) for seed in range(WORKERS)]
-            start.set()
             results = [p.get(timeout=120) for p in pending]
     claimed = [key for won in results for key in won]
     assert len(claimed) == KEYS
@@ -60,7 +60,7 @@ def test_eight_processes_claim_each_key_exactly_once(tmp_path: Path):
         assert {i.event_id for i in items} == set(claimed)
 
 
-def _save(path: str, admin: str, zone: str, start: Event) -> str:
+def _save(path: str, admin: str, zone: str, start: Barrier) -> str:
     with SqliteStore(path) as store:
         current = store.get_settings("ws")
         result = save_workspace_settings(
@@ -84,11 +84,11 @@ def test_two_admins_saving_at_once_one_wins(tmp_path: Path):
     SqliteStore(path).close()
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
-        start = manager.Event()
+        # Both admins have read version 1 before either saves.
+        start = manager.Barrier(2)
         with ctx.Pool(2) as pool:
             a = pool.apply_async(_save, (path, "adam", "Europe/Amsterdam", start))
             b = pool.apply_async(_save, (path, "bea", "Asia/Tokyo", start))
-            start.set()
             outcomes = {"adam": a.get(timeout=60), "bea": b.get(timeout=60)}
     assert sorted(outcomes.values()) == ["conflict", "saved"]
     winner = next(name for name, outcome in outcomes.items() if outcome == "saved")

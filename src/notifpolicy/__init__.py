@@ -9,8 +9,28 @@ from __future__ import annotations
 
 from notifpolicy._business_clock import business_due_at, business_time_between
 from notifpolicy._business_hours import BusinessHours, OpeningRange
+from notifpolicy._catalog import MessageCatalog
+from notifpolicy._catchup import CatchUp, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState, ConversationStatus
-from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
+from notifpolicy._decide import (
+    SLACK_CHANNEL,
+    Decision,
+    Outcome,
+    Recipient,
+    Ruling,
+    SlackTarget,
+    decide,
+)
+from notifpolicy._digest import DigestReport, Insight, Trend, TrendMetric, build_report
+from notifpolicy._digest_render import RenderedDigest, render_digest
+from notifpolicy._digest_report import (
+    AgentFigures,
+    ConversationRecord,
+    PeriodFigures,
+    Reply,
+    period_figures,
+)
+from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, Weekday, WeeklyDigest
 from notifpolicy._errors import (
     ConflictError,
     NotifPolicyError,
@@ -21,6 +41,17 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._escalation import Escalation, due, next_check_at
+from notifpolicy._events import (
+    ConversationCreated,
+    ConversationUnassigned,
+    DigestReady,
+    EscalationDue,
+    Event,
+    HostEvent,
+    MemberMentioned,
+    SlaBreached,
+)
+from notifpolicy._explain import explain, explain_decision
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import (
     BUILTIN_KINDS,
@@ -32,6 +63,14 @@ from notifpolicy._kinds import (
     Role,
     SlackEvent,
 )
+from notifpolicy._outbox import (
+    SLACK_RECIPIENT,
+    Delivery,
+    OutboxItem,
+    OutboxStatus,
+    SendResult,
+    SendStatus,
+)
 from notifpolicy._preferences import (
     ALL_CHANNELS,
     EffectivePreference,
@@ -41,11 +80,13 @@ from notifpolicy._preferences import (
     preference_matrix,
 )
 from notifpolicy._quiet_hours import QuietHours, QuietMode
+from notifpolicy._reasons import Reason, ReasonCode
 from notifpolicy._roster import Member, Roster
 from notifpolicy._saving import (
     AuditEntry,
     FieldChange,
     SaveResult,
+    check_stored_version,
     diff,
     save_member_preferences,
     save_workspace_settings,
@@ -59,6 +100,7 @@ from notifpolicy._settings import (
     SlackSettings,
     WorkspaceSettings,
 )
+from notifpolicy._slack_payload import escape_slack, slack_payload
 
 __version__ = "0.1.0.dev0"
 
@@ -66,52 +108,97 @@ __all__ = [
     "ALL_CHANNELS",
     "BUILTIN_KINDS",
     "MEMBER_CHANNELS",
+    "SLACK_CHANNEL",
+    "SLACK_RECIPIENT",
+    "AgentFigures",
     "AuditEntry",
     "BusinessHours",
+    "CatchUp",
     "Channel",
     "ConflictError",
+    "ConversationCreated",
+    "ConversationRecord",
     "ConversationState",
     "ConversationStatus",
+    "ConversationUnassigned",
     "DailyDigest",
+    "Decision",
+    "Delivery",
+    "DigestPeriod",
+    "DigestReady",
+    "DigestReport",
     "DigestSettings",
     "EffectivePreference",
     "Escalation",
+    "EscalationDue",
     "EscalationRule",
     "EscalationSettings",
+    "Event",
     "FieldChange",
     "FrozenMap",
+    "HostEvent",
+    "Insight",
     "Kind",
     "KindRegistry",
     "Member",
+    "MemberMentioned",
     "MemberPreferences",
+    "MessageCatalog",
     "NotifPolicyError",
     "OpeningRange",
+    "OutboxItem",
+    "OutboxStatus",
+    "Outcome",
+    "PeriodFigures",
     "PermissionDenied",
     "PreferenceSource",
     "Problem",
     "QuietHours",
     "QuietMode",
+    "Reason",
+    "ReasonCode",
+    "Recipient",
     "Recipients",
+    "RenderedDigest",
+    "Reply",
     "Role",
     "Roster",
+    "Ruling",
     "SaveResult",
     "Secret",
+    "SendResult",
+    "SendStatus",
     "SettingsWarning",
+    "SlaBreached",
     "SlackEvent",
     "SlackSettings",
+    "SlackTarget",
     "StorageError",
     "TransportError",
+    "Trend",
+    "TrendMetric",
     "ValidationError",
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",
+    "build_catchups",
+    "build_report",
     "business_due_at",
     "business_time_between",
+    "catchup_text",
+    "check_stored_version",
+    "decide",
     "diff",
     "due",
     "effective_preference",
+    "escape_slack",
+    "explain",
+    "explain_decision",
     "next_check_at",
+    "period_figures",
     "preference_matrix",
+    "render_digest",
     "save_member_preferences",
     "save_workspace_settings",
+    "slack_payload",
 ]
