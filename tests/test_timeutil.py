@@ -47,3 +47,6 @@ def test_small_values():
     assert hash(m) == hash(m) == hash(FrozenMap([("a", 1)]))
     assert m == {"a": 1}
     assert repr(m) == "FrozenMap({'a': 1})"
+    assert ("a" in m, "b" in m) == (True, False)
+    assert (m.get("a"), m.get("b"), m.get("b", 2)) == (1, None, 2)
+    assert (list(m.keys()), list(m.values()), list(m.items())) == (["a"], [1], [("a", 1)])

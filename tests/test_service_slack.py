@@ -1,0 +1,125 @@
+"""The service with the real Slack transport against a real HTTPS server on 127.0.0.1:
+retries, Retry-After, pacing, a revoked webhook reported, and the URL never leaking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from notifpolicy import Channel, ConversationCreated, Member, Role, Roster
+from notifpolicy.adapters.slack import SlackWebhookTransport
+from notifpolicy.adapters.sqlite import SqliteStore
+from notifpolicy.service import NotificationService
+from notifpolicy.testing.fakes import ManualClock
+
+from ._servers import SlackStub, slack_stub
+
+T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+OWNER = Member("olga", Role.OWNER, channels=[Channel.IN_APP])
+SECRET = "ZZTOPSECRETZZ"
+
+
+class Host:
+    def roster(self, workspace_id: str) -> Roster:
+        return Roster([])
+
+
+@pytest.fixture
+def stub() -> Iterator[tuple[SlackStub, SlackWebhookTransport]]:
+    with slack_stub() as (server, context):
+        yield (
+            server,
+            SlackWebhookTransport(
+                timeout=0.5,
+                ssl_context=context,
+                resolve={"hooks.slack.com": ("127.0.0.1", server.port)},
+            ),
+        )
+
+
+def service_for(
+    behaviour: str, transport: SlackWebhookTransport, store: SqliteStore, clock: ManualClock
+) -> NotificationService:
+    service = NotificationService(
+        workspace_id="ws",
+        store=store,
+        roster=Host(),
+        clock=clock,
+        transports={Channel.SLACK: transport},
+        jitter=lambda: 0.0,
+        max_attempts=3,
+    )
+    url = f"https://hooks.slack.com/services/T0/{SECRET}/{behaviour}"
+    service.save_settings({"slack": {"webhook_url": url}}, actor=OWNER)
+    return service
+
+
+def event(n: int) -> ConversationCreated:
+    return ConversationCreated(id=f"e{n}", conversation_id=f"c{n}", subject="Hello <!channel>")
+
+
+def test_delivered_and_paced(stub, tmp_path):
+    server, transport = stub
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("ok", transport, store, clock)
+        service.handle(event(1))
+        service.handle(event(2))
+        assert len(server.bodies) == 1  # paced: the second waits a second
+        assert b"&lt;!channel&gt;" in server.bodies[0]
+        assert b"<!channel>" not in server.bodies[0]
+        clock.set(service.next_wake_at() or T0)
+        assert clock.now() == T0 + dt.timedelta(seconds=1)
+        service.tick()
+        assert len(server.bodies) == 2
+
+
+def test_rate_limited_then_retried_at_retry_after(stub, tmp_path):
+    _server, transport = stub
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("ratelimit", transport, store, clock)
+        report = service.handle(event(1))
+        assert len(report.retried) == 1
+        assert service.next_wake_at() == T0 + dt.timedelta(seconds=7)
+        (item,) = store.items("ws")
+        assert item.last_error == "HTTP 429 (rate_limited): rate limited"
+
+
+def test_server_errors_give_up_after_max_attempts_and_are_reported(stub, tmp_path, caplog):
+    server, transport = stub
+    caplog.set_level(logging.DEBUG)
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("error", transport, store, clock)
+        reports = [service.handle(event(1))]
+        while (wake := service.next_wake_at()) is not None:
+            clock.set(wake)
+            reports.append(service.tick())
+        assert len(server.bodies) == 3
+        (item,) = store.items("ws")
+        assert item.status.value == "failed"
+        assert item.last_error == "gave up after 3 attempts: HTTP 500 (internal_error)"
+        failed = [f for r in reports for f in r.failed]
+        assert failed == [(item.id, item.last_error)]
+        everything = [repr(r) for r in reports] + [repr(i) for i in store.items("ws")]
+        everything += [repr(e) for e in store.audit_entries("ws")] + [
+            r.getMessage() for r in caplog.records
+        ]
+        assert not any(SECRET in text for text in everything)
+
+
+def test_revoked_webhook_is_a_permanent_failure_for_the_admin(stub, tmp_path):
+    _server, transport = stub
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("gone", transport, store, clock)
+        report = service.handle(event(1))
+        ((_item_id, error),) = report.failed
+        assert "no_service" in error
+        assert "check its URL" in error
+        assert SECRET not in error
+        assert service.next_wake_at() is None
