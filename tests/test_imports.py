@@ -52,3 +52,29 @@ def test_testing_package_imports_without_hypothesis():
 
 def test_version_is_static():
     assert notifpolicy.__version__ == "0.1.0.dev0"
+
+
+def test_every_module_imports_on_its_own():
+    # A circular import shows only when a module is the first one imported.
+    modules = [
+        "notifpolicy.testing.strategies",
+        "notifpolicy.testing._decision_strategies",
+        "notifpolicy.testing._settings_strategies",
+        "notifpolicy.testing.fakes",
+        "notifpolicy.service",
+        "notifpolicy.ports",
+        "notifpolicy.adapters.sqlite",
+        "notifpolicy.adapters.slack",
+        "notifpolicy.adapters.smtp",
+    ]
+    for module in modules:
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, capture_output=True)
+
+
+def test_strategies_all_is_complete():
+    from notifpolicy.testing import strategies  # noqa: PLC0415 -- checked on its own above
+
+    public = {
+        n for n in vars(strategies) if not n.startswith("_") and callable(getattr(strategies, n))
+    }
+    assert set(strategies.__all__) == public

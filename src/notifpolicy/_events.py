@@ -58,6 +58,15 @@ def _check_ids(problems: list[Problem], path: str, value: object) -> None:
         _check_id(problems, f"{path}[{i}]", item, optional=False)
 
 
+def _check_kind(problems: list[Problem], kind: object, allowed: tuple[str, ...]) -> None:
+    if kind not in allowed:
+        problems.append(
+            Problem(
+                "event.kind", "unknown_kind", f"must be one of {', '.join(allowed)}, got {kind!r}"
+            )
+        )
+
+
 def _check_text(problems: list[Problem], path: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         problems.append(Problem(path, "type", f"must be a string or None, got {value!r}"))
@@ -187,14 +196,7 @@ class EscalationDue(_ConversationEvent):
 
     def _check(self, problems: list[Problem]) -> None:
         super()._check(problems)
-        if self.kind not in ESCALATION_KIND_NAMES:
-            problems.append(
-                Problem(
-                    "event.kind",
-                    "unknown_kind",
-                    f"must be one of {', '.join(ESCALATION_KIND_NAMES)}, got {self.kind!r}",
-                )
-            )
+        _check_kind(problems, self.kind, ESCALATION_KIND_NAMES)
 
 
 @attrs.frozen(kw_only=True)
@@ -231,14 +233,7 @@ class DigestReady(Event):
 
     def _check(self, problems: list[Problem]) -> None:
         super()._check(problems)
-        if self.kind not in DIGEST_KIND_NAMES:
-            problems.append(
-                Problem(
-                    "event.kind",
-                    "unknown_kind",
-                    f"must be one of {', '.join(DIGEST_KIND_NAMES)}, got {self.kind!r}",
-                )
-            )
+        _check_kind(problems, self.kind, DIGEST_KIND_NAMES)
 
 
 @attrs.frozen(kw_only=True)

@@ -33,7 +33,7 @@ from notifpolicy._settings import (
     SlackSettings,
     WorkspaceSettings,
 )
-from notifpolicy.testing.strategies import quiet_hours, webhook_urls
+from notifpolicy.testing._settings_strategies import quiet_hours, webhook_urls
 
 __all__ = [
     "decision_settings",

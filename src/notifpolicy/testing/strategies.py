@@ -1,30 +1,28 @@
 """Hypothesis strategies for notifpolicy values (needs ``notifpolicy[testing]``).
 
-Each strategy shrinks toward the library's defaults: the default settings, no overrides,
-the 22:00-08:00 window.
+Each strategy's docstring says what it shrinks toward; in short, toward the library's defaults:
+the default settings, no overrides, a small roster of active agents, an event with no subject.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import zoneinfo
-
-from hypothesis import strategies as st
-
-from notifpolicy._business_hours import BusinessHours, OpeningRange
-from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
-from notifpolicy._kinds import Channel, KindRegistry, SlackEvent
-from notifpolicy._preferences import ALL_CHANNELS, MemberPreferences
-from notifpolicy._quiet_hours import QuietHours, QuietMode
-from notifpolicy._settings import (
-    DigestSettings,
-    EscalationRule,
-    EscalationSettings,
-    SlackSettings,
-    WorkspaceSettings,
+from notifpolicy.testing._decision_strategies import (
+    decision_settings,
+    events,
+    instants,
+    member_ids,
+    preferences_for,
+    rosters,
+    user_texts,
 )
-from notifpolicy._timeutil import is_valid_zone_key
+from notifpolicy.testing._settings_strategies import (
+    business_hours,
+    member_preferences,
+    quiet_hours,
+    wall_times,
+    webhook_urls,
+    workspace_settings,
+)
 
 __all__ = [
     "business_hours",
@@ -41,112 +39,3 @@ __all__ = [
     "webhook_urls",
     "workspace_settings",
 ]
-
-_ZONES = (
-    "UTC",
-    "Europe/Amsterdam",
-    "America/New_York",
-    "Australia/Lord_Howe",
-    "Pacific/Chatham",
-    "Asia/Kolkata",
-)
-
-
-def wall_times() -> st.SearchStrategy[dt.time]:
-    """Whole-minute wall-clock times; shrinks toward 00:00."""
-    return st.builds(dt.time, st.integers(0, 23), st.integers(0, 59))
-
-
-@st.composite
-def quiet_hours(draw: st.DrawFn, *, enabled: bool | None = None) -> QuietHours:
-    """Valid quiet-hour windows (start != end), any mode; shrinks toward 00:00-00:01."""
-    start = draw(wall_times())
-    end = draw(wall_times().filter(lambda t: t != start))
-    on = draw(st.booleans()) if enabled is None else enabled
-    return QuietHours(start, end, enabled=on, mode=draw(st.sampled_from(QuietMode)))
-
-
-def webhook_urls() -> st.SearchStrategy[str]:
-    """Valid Slack incoming-webhook URLs on the default hosts."""
-    segment = st.text(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=24
-    )
-    return st.builds(
-        lambda host, segs: f"https://{host}/services/" + "/".join(segs),
-        st.sampled_from(["hooks.slack.com", "HOOKS.slack.com", "hooks.slack-gov.com"]),
-        st.lists(segment, min_size=1, max_size=4),
-    )
-
-
-@st.composite
-def business_hours(draw: st.DrawFn) -> BusinessHours:
-    """Valid business hours: non-overlapping ranges (some overnight) and a few closed dates."""
-    week = 7 * 1440
-    cuts = sorted(draw(st.sets(st.integers(0, week - 1), min_size=2, max_size=12)))
-    weekly: dict[int, list[OpeningRange]] = {}
-    # Pair consecutive cut points into ranges no longer than a day: they cannot overlap.
-    for begin, cut in zip(cuts[::2], cuts[1::2], strict=False):
-        end = min(cut, begin + 1439)
-        day, start = divmod(begin, 1440)
-        stop = end - day * 1440
-        weekly.setdefault(day, []).append(
-            OpeningRange(start, stop if stop <= 1440 else stop - 1440)
-        )
-    dates: set[dt.date] = draw(
-        st.sets(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)), max_size=4)
-    )
-    return BusinessHours(weekly, frozenset(dates))
-
-
-@st.composite
-def workspace_settings(draw: st.DrawFn, *, kinds: KindRegistry | None = None) -> WorkspaceSettings:
-    """Valid workspace settings of every shape; shrinks toward ``WorkspaceSettings()``."""
-    registry = kinds or KindRegistry.default()
-    defaults = {k.name: draw(st.booleans().map(lambda b: not b)) for k in registry.overridable()}
-    rule = st.builds(EscalationRule, st.booleans(), st.integers(1, 10080))
-    url = draw(st.none() | webhook_urls())
-    return WorkspaceSettings(
-        timezone=draw(st.sampled_from(_ZONES) | st.sampled_from(sorted(_all_zones()))),
-        defaults=defaults,
-        digests=DigestSettings(
-            daily=DailyDigest(draw(st.booleans()), draw(wall_times())),
-            weekly=WeeklyDigest(
-                draw(st.booleans()), draw(st.sampled_from(Weekday)), draw(wall_times())
-            ),
-        ),
-        escalation=EscalationSettings(draw(rule), draw(rule)),
-        slack=SlackSettings(url, frozenset(draw(st.sets(st.sampled_from(SlackEvent))))),
-        quiet_hours=draw(quiet_hours()),
-        business_hours=draw(st.none() | business_hours()),
-        version=draw(st.integers(1, 10**6)),
-    )
-
-
-@functools.cache
-def _all_zones() -> frozenset[str]:
-    # Read once: available_timezones() walks the zone data on every call.
-    return frozenset(z for z in zoneinfo.available_timezones() if is_valid_zone_key(z))
-
-
-@st.composite
-def member_preferences(draw: st.DrawFn, *, kinds: KindRegistry | None = None) -> MemberPreferences:
-    """Valid sparse overrides for overridable kinds; shrinks toward no overrides."""
-    registry = kinds or KindRegistry.default()
-    overrides: dict[str, dict[str, bool]] = {}
-    for kind in draw(st.lists(st.sampled_from(registry.overridable()), unique=True)):
-        keys = [ALL_CHANNELS, *sorted(c.value for c in kind.channels if c is not Channel.SLACK)]
-        chans = draw(st.dictionaries(st.sampled_from(keys), st.booleans(), min_size=1))
-        overrides[kind.name] = chans
-    return MemberPreferences(overrides, draw(st.integers(1, 10**6)))
-
-
-# The decision strategies build on the ones above, so they are imported last.
-from notifpolicy.testing._decision_strategies import (  # noqa: E402
-    decision_settings,
-    events,
-    instants,
-    member_ids,
-    preferences_for,
-    rosters,
-    user_texts,
-)
