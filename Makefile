@@ -23,8 +23,11 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
+# coverage starts before pytest, so it also sees the modules our own pytest plugin imports
+# when pytest loads it (pytest-cov would start too late for those).
 pytest: $(VENV)/.installed
-	$(PY) -m pytest --cov --cov-report=term
+	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage report
 
 test: lint typecheck pytest
 
