@@ -19,6 +19,7 @@ from notifpolicy._digest_report import (
     median,
     p90,
     period_figures,
+    period_totals,
 )
 
 T = dt.datetime(2026, 3, 9, 0, 0, tzinfo=dt.UTC)  # a Monday
@@ -243,3 +244,20 @@ def test_figures_add_up_across_agents(rs):
     assert f.unassigned_at_end <= f.open_at_end
     for a in f.agents:
         assert a.handled >= a.first_responses
+
+
+@given(records(), st.integers(-2, 3))
+def test_the_light_pass_agrees_with_the_full_one(rs, day):
+    start = T + day * DAY
+    full = figures(rs, start=start, end=start + 2 * DAY)
+    light = period_totals(rs, start=start, end=start + 2 * DAY, settings=S)
+    assert (light.new, light.closed, light.median_first_response) == (
+        full.new,
+        full.closed,
+        full.median_first_response,
+    )
+    assert (light.sla_counted, light.sla_met, light.sla_share) == (
+        full.sla_counted,
+        full.sla_met,
+        full.sla_share,
+    )

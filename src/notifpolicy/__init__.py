@@ -27,8 +27,10 @@ from notifpolicy._digest_report import (
     AgentFigures,
     ConversationRecord,
     PeriodFigures,
+    PeriodTotals,
     Reply,
     period_figures,
+    period_totals,
 )
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, Weekday, WeeklyDigest
 from notifpolicy._errors import (
@@ -150,6 +152,7 @@ __all__ = [
     "OutboxStatus",
     "Outcome",
     "PeriodFigures",
+    "PeriodTotals",
     "PermissionDenied",
     "PreferenceSource",
     "Problem",
@@ -196,6 +199,7 @@ __all__ = [
     "explain_decision",
     "next_check_at",
     "period_figures",
+    "period_totals",
     "preference_matrix",
     "render_digest",
     "save_member_preferences",

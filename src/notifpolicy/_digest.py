@@ -14,7 +14,13 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from notifpolicy._digest_report import ConversationRecord, PeriodFigures, period_figures
+from notifpolicy._digest_report import (
+    ConversationRecord,
+    PeriodFigures,
+    PeriodTotals,
+    period_figures,
+    period_totals,
+)
 from notifpolicy._digest_schedule import DigestPeriod
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._settings import WorkspaceSettings
@@ -67,7 +73,7 @@ class DigestReport:
     period: DigestPeriod
     timezone: str
     figures: PeriodFigures
-    previous: PeriodFigures | None = None
+    previous: PeriodTotals | None = None
     trends: tuple[Trend, ...] = ()
     insights: tuple[Insight, ...] = ()
     skipped: tuple[DigestPeriod, ...] = ()
@@ -87,7 +93,7 @@ def _seconds(value: dt.timedelta | None) -> float | None:
     return None if value is None else value / dt.timedelta(seconds=1)
 
 
-def _metric(figures: PeriodFigures, metric: TrendMetric) -> float | None:
+def _metric(figures: PeriodFigures | PeriodTotals, metric: TrendMetric) -> float | None:
     if metric is TrendMetric.NEW:
         return figures.new
     if metric is TrendMetric.CLOSED:
@@ -106,7 +112,7 @@ def trend(metric: TrendMetric, previous: float | None, current: float | None) ->
     return Trend(metric, previous, current, change, relative)
 
 
-def _insights(figures: PeriodFigures, previous: PeriodFigures | None) -> tuple[Insight, ...]:
+def _insights(figures: PeriodFigures, previous: PeriodTotals | None) -> tuple[Insight, ...]:
     found: list[Insight] = []
     if figures.new:
         busiest = max(range(7), key=lambda d: (figures.new_by_weekday[d], -d))
@@ -153,7 +159,7 @@ def build_report(
     previous = None
     trends: tuple[Trend, ...] = ()
     if previous_period is not None:
-        previous = period_figures(
+        previous = period_totals(
             rows, start=previous_period.start, end=previous_period.end, settings=settings
         )
         trends = tuple(trend(m, _metric(previous, m), _metric(figures, m)) for m in TrendMetric)

@@ -41,8 +41,10 @@ __all__ = [
     "AgentFigures",
     "ConversationRecord",
     "PeriodFigures",
+    "PeriodTotals",
     "Reply",
     "period_figures",
+    "period_totals",
 ]
 
 
@@ -170,6 +172,25 @@ class PeriodFigures:
     agents: tuple[AgentFigures, ...]
     new_by_weekday: tuple[int, ...]
     """New conversations per local weekday of creation, Monday first."""
+
+    @property
+    def sla_share(self) -> float | None:
+        """The share answered within the target, or ``None`` when nothing counted."""
+        return None if self.sla_counted == 0 else self.sla_met / self.sla_counted
+
+
+@attrs.frozen
+class PeriodTotals:
+    """The figures a weekly report compares with the week before (the same definitions as
+    :class:`PeriodFigures`), computed by a lighter pass."""
+
+    start: dt.datetime
+    end: dt.datetime
+    new: int
+    closed: int
+    median_first_response: dt.timedelta | None
+    sla_counted: int
+    sla_met: int
 
     @property
     def sla_share(self) -> float | None:
@@ -307,6 +328,49 @@ def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the re
         agents=tuple(agents),
         new_by_weekday=tuple(by_weekday),
     )
+
+
+def period_totals(
+    records: Iterable[ConversationRecord],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    settings: WorkspaceSettings,
+) -> PeriodTotals:
+    """New, closed, median first response and SLA share of ``[start, end)``: the trend basis.
+
+    Same definitions as :func:`period_figures` (a property test holds them equal), without the
+    per-agent, open and weekday work.
+    """
+    start, end = check_period(start, end)
+    s_us, e_us = to_us(start), to_us(end)
+    target_us = settings.escalation.first_response.after_minutes * 60_000_000
+    calendar = (
+        None
+        if settings.business_hours is None
+        else calendar_for(settings.business_hours, settings.zone)
+    )
+    new = closed = sla_counted = sla_met = 0
+    frts: list[int] = []
+    for r in records:
+        created, closed_at, answered, _replies = r._us  # our own cache, see ConversationRecord
+        if created >= e_us:
+            continue
+        if closed_at is not None and s_us <= closed_at < e_us:
+            closed += 1
+        if created < s_us:
+            continue
+        new += 1
+        due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
+        if answered is not None and answered < e_us:
+            frts.append(answered - created)
+            sla_counted += 1
+            if due is None or answered <= due:
+                sla_met += 1
+        elif due is not None and due < e_us:
+            sla_counted += 1
+    frts.sort()
+    return PeriodTotals(start, end, new, closed, _us(median(frts)), sla_counted, sla_met)
 
 
 def _segments(settings: WorkspaceSettings, s_us: int, e_us: int) -> tuple[list[int], list[int]]:
