@@ -1,5 +1,7 @@
 """Digest emails: golden files per format and language, escaping, empty periods.
 
+The golden files are the samples the docs show (``docs/samples/digests``).
+
 Regenerate the golden files after an intended change with ``NOTIFPOLICY_REGEN=1 pytest
 tests/test_digest_render.py`` and read the diff before committing it.
 """
@@ -21,7 +23,7 @@ from notifpolicy._digest import DigestReport, build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_report import ConversationRecord, Reply
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parent.parent / "docs" / "samples" / "digests"
 SETTINGS = WorkspaceSettings.from_dict(
     {
         "timezone": "Europe/Amsterdam",
