@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import math
 import statistics
+import zoneinfo
 
 import pytest
 from hypothesis import given
@@ -261,3 +262,12 @@ def test_the_light_pass_agrees_with_the_full_one(rs, day):
         full.sla_met,
         full.sla_share,
     )
+
+
+def test_fold_instants_compare_as_instants():
+    ams = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    created = dt.datetime(2026, 10, 25, 2, 50, tzinfo=ams)  # first pass, CEST
+    reply = dt.datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=ams)  # second pass, CET: 20 min later
+    r = rec("c", created, first_response_at=reply, replies=[Reply("anna", reply)])
+    f = figures([r], start=created, end=dt.datetime(2026, 10, 25, 2, 20, fold=1, tzinfo=ams))
+    assert f.median_first_response == 20 * MIN

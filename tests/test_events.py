@@ -138,3 +138,8 @@ def test_generated_events_are_valid_and_carry_registered_kinds(event):
     assert len(set(event.kinds)) == len(event.kinds)
     assert all(name in KindRegistry.default() for name in event.kinds)
     assert attrs.evolve(event) == event
+
+
+def test_text_with_a_lone_surrogate_is_refused():
+    with pytest.raises(ValidationError, match="lone surrogates"):
+        ConversationCreated(id="e1", conversation_id="c1", subject="broken \ud800 text")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -294,3 +295,156 @@ def test_daily_digest_once_and_the_skipped_days_named(store):
         "ws:daily_summary:2026-03-30",
         "ws:daily_summary:2026-03-31",
     }
+
+
+# -- what an independent review found, each pinned by a test -----------------------------------
+
+
+class _Reentrant(RecordingTransport):
+    """Lets another worker tick while this one is in the middle of a send."""
+
+    other: NotificationService | None = None
+
+    def send(self, delivery, *, now):
+        other, self.other = self.other, None
+        if other is not None:
+            other.tick(now=now)
+        return super().send(delivery, now=now)
+
+
+def test_two_workers_never_send_one_item_twice(store):
+    w = make_world(store)
+    w.host.members = [OWNER]
+    shared = _Reentrant()
+    transports = dict.fromkeys(Channel, shared)
+    a = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=w.host,
+        clock=w.clock,
+        transports=transports,
+        jitter=lambda: 0.0,
+    )
+    b = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=w.host,
+        clock=w.clock,
+        transports=transports,
+        jitter=lambda: 0.0,
+    )
+    shared.other = b
+    a.handle(created())
+    assert [d.item.id for d in shared.sent] == ["ws:e1:olga:email"]
+
+
+def test_backoff_is_real_time_with_a_zoned_clock(store):
+    w = make_world(store)
+    w.host.members = [OWNER]
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    now = dt.datetime(2026, 10, 25, 2, 40, tzinfo=amsterdam)  # first pass of the repeated hour
+    w.transports[Channel.EMAIL].results = [SendResult(SendStatus.RETRY, error="HTTP 503")]
+    w.service.handle(created(), now=now)
+    (item,) = store.items(WS)
+    assert item.due_at - now == dt.timedelta(seconds=15)
+
+
+def test_slack_pacing_does_not_hold_up_other_channels(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}}, batch=3)
+    w.host.members = []
+    for n in range(5):
+        w.service.handle(created(n))
+    w.host.members = [OWNER]
+    w.service.handle(
+        MemberMentioned(id="m1", conversation_id="c1", author_id="anna", mentioned=["olga"])
+    )
+    assert w.sent(Channel.EMAIL) == ["olga"]
+    assert w.sent(Channel.SLACK) == ["slack"]
+
+
+def test_next_wake_is_never_in_the_past(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    w.host.members = []
+    w.service.handle(created(1))
+    w.service.handle(created(2))
+    later = T0 + dt.timedelta(seconds=10)
+    wake = w.service.next_wake_at(now=later)
+    assert wake is not None
+    assert wake >= later
+    w.service.tick(now=later)
+    assert w.sent(Channel.SLACK) == ["slack", "slack"]
+
+
+def test_deferred_delivery_to_a_member_deactivated_meanwhile_is_dropped(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "defer"}})
+    w.host.members = [OWNER, BOB]
+    w.clock.set(dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC))
+    w.service.handle(created())
+    w.host.members = [OWNER, attrs.evolve(BOB, active=False)]
+    report = w.service.tick(now=dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC))
+    assert w.sent(Channel.EMAIL) == ["olga"]
+    assert w.sent(Channel.IN_APP) == []
+    assert report.failed == ()
+    assert [item_id for item_id, _ in report.dropped] == ["ws:e1:bob:in_app"]
+
+
+def test_a_subject_with_line_breaks_becomes_one_line(store):
+    w = make_world(store)
+    w.host.members = [OWNER]
+    w.service.handle(
+        ConversationCreated(
+            id="e1", conversation_id="c1", assignee="olga", subject="Help\r\nBcc: x@evil.example"
+        )
+    )
+    (mail,) = w.transports[Channel.EMAIL].sent
+    assert mail.item.subject == "New conversation: Help Bcc: x@evil.example"
+
+
+class _Broken(RecordingTransport):
+    def send(self, delivery, *, now):
+        raise RuntimeError("bug in a host transport")
+
+
+def test_a_transport_that_raises_is_retried_not_fatal(store):
+    w = make_world(store)
+    w.host.members = [OWNER]
+    w.service._transports[Channel.EMAIL] = _Broken()
+    report = w.service.handle(created())
+    assert report.retried == ("ws:e1:olga:email",)
+    (item,) = [i for i in store.items(WS) if i.channel is Channel.EMAIL]
+    assert item.last_error == "the transport raised RuntimeError"
+
+
+def test_bad_host_data_in_one_phase_does_not_stop_the_deliveries(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "defer"}})
+    w.host.members = [OWNER]
+    w.clock.set(dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC))
+    w.service.handle(created())
+    state = ConversationState(
+        id="c1", created_at=T0, status="open", assignee="olga", unassigned_since=None
+    )
+    w.host.states.extend([state, state])  # the same id twice: invalid
+    report = w.service.tick(now=dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC))
+    assert len(report.errors) == 1
+    assert "given twice" in str(report.errors[0])
+    assert w.sent(Channel.EMAIL) == ["olga"]
+
+
+def test_a_digest_just_switched_on_does_not_send_a_stale_period(store):
+    w = make_world(store)
+    monday_nine = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
+    w.service.save_settings(
+        {"timezone": "Europe/Amsterdam", "digests": {"weekly": {"enabled": True}}, "version": 1},
+        actor=OWNER,
+    )
+    # Switched on at 08:59: last week's period (sent a week ago, 09:00) is stale.
+    assert w.service.tick(now=monday_nine - dt.timedelta(minutes=1)).digests == ()
+    assert [p.key for p in w.service.tick(now=monday_nine).digests] == ["ws:weekly_report:2026-W10"]
+    assert len(w.transports[Channel.EMAIL].sent) == 2  # olga and anna, once
+
+
+def test_only_admins_read_the_audit_log(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True}})
+    assert len(w.service.audit_log(actor=OWNER)) == 1
+    with pytest.raises(PermissionDenied):
+        w.service.audit_log(actor=ANNA)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import socket
+import threading
 from email.message import EmailMessage
 from email.policy import default
 
@@ -134,3 +136,46 @@ def test_bad_destination_and_header_injection_are_permanent():
         delivery("anna@example.org", subject="Hi\r\nBcc: evil@example.org"), now=NOW
     )
     assert injected.status is SendStatus.PERMANENT
+
+
+def _grumpy_server(sock: socket.socket, accepted: list[bytes]) -> None:
+    """Accepts one message, then answers QUIT with 421 (as a server shutting down might)."""
+    conn, _ = sock.accept()
+    with conn, conn.makefile("rwb") as f:
+
+        def say(line: str) -> None:
+            f.write(line.encode() + b"\r\n")
+            f.flush()
+
+        say("220 grumpy")
+        while line := f.readline().decode().strip():
+            verb = line.split()[0].upper()
+            if verb == "DATA":
+                say("354 go on")
+                body = b""
+                while (chunk := f.readline()) != b".\r\n":
+                    body += chunk
+                accepted.append(body)
+                say("250 queued")
+            elif verb == "QUIT":
+                say("421 shutting down")
+                return
+            else:
+                say("250 ok")
+
+
+def test_a_failed_quit_after_acceptance_is_still_sent():
+    accepted: list[bytes] = []
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        server = threading.Thread(target=_grumpy_server, args=(sock, accepted), daemon=True)
+        server.start()
+        port = sock.getsockname()[1]
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False, timeout=5
+        )
+        result = transport.send(delivery("anna@example.org"), now=NOW)
+        server.join(5)
+    assert len(accepted) == 1
+    assert result.status is SendStatus.SENT

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,10 +15,14 @@ from hypothesis import strategies as st
 from notifpolicy import (
     Channel,
     ConflictError,
+    Kind,
+    KindRegistry,
     Member,
     MemberPreferences,
+    Recipients,
     Role,
     StorageError,
+    ValidationError,
     WorkspaceSettings,
     save_member_preferences,
     save_workspace_settings,
@@ -60,6 +65,88 @@ def item(
         text="hello <b>",
         html="<p>hello</p>",
     )
+
+
+L = T0 + dt.timedelta(hours=6)  # a lease far enough out for these tests
+
+
+def test_a_lease_hides_items_from_other_workers_until_it_runs_out(store):
+    store.enqueue(
+        [item(1), item(2), attrs.evolve(item(3), channel=Channel.SLACK, recipient="slack")]
+    )
+    lease = T0 + dt.timedelta(minutes=2)
+    first = store.lease_due("ws", T0, 10, lease_until=lease, channels=[Channel.EMAIL])
+    assert [i.id for i in first] == ["ws:item:1", "ws:item:2"]
+    assert first[0].due_at == T0  # returned as it was
+    assert store.lease_due("ws", T0, 10, lease_until=lease, channels=[Channel.EMAIL]) == ()
+    assert store.next_due_at("ws", channels=[Channel.EMAIL]) == lease
+    assert store.next_due_at("ws", channels=[Channel.SLACK]) == T0
+    (slack,) = store.lease_due("ws", T0, 10, lease_until=lease)
+    assert slack.channel is Channel.SLACK
+    store.mark_sent("ws:item:1", T0)
+    # The worker holding item 2 crashed: it is due again when the lease runs out.
+    assert [i.id for i in store.lease_due("ws", lease, 10, lease_until=L)] == [
+        "ws:item:2",
+        "ws:item:3",
+    ]
+
+
+def test_a_claim_with_a_bad_item_writes_nothing(store):
+    naive = attrs.evolve(item(1), due_at=dt.datetime(2026, 1, 1))
+    with pytest.raises((ValidationError, StorageError)):
+        store.claim("ws:k", [item(2), naive])
+    assert store.claimed(["ws:k"]) == frozenset()
+    assert store.items("ws") == ()
+    assert store.claim("ws:k", [item(2)])
+
+
+def test_host_kinds_and_webhook_hosts_survive_the_round_trip(tmp_path):
+    kinds = KindRegistry.default().with_kinds(
+        Kind("refund_requested", Recipients.ADMINS, overridable=True)
+    )
+    hosts = ["hooks.example.org"]
+    memory = InMemoryStore()
+    sqlite = SqliteStore(tmp_path / "s.sqlite3", kinds=kinds, extra_webhook_hosts=hosts)
+    for store in (memory, sqlite):
+        result = save_workspace_settings(
+            WorkspaceSettings(),
+            {
+                "defaults": {"refund_requested": False},
+                "slack": {"webhook_url": "https://hooks.example.org/services/T/B"},
+            },
+            actor=ADMIN,
+            workspace_id="ws",
+            now=T0,
+            kinds=kinds,
+            extra_webhook_hosts=hosts,
+        )
+        assert result.audit is not None
+        store.save_settings(result.value, result.audit)
+        assert store.get_settings("ws") == result.value
+        prefs = save_member_preferences(
+            MemberPreferences(),
+            {"overrides": {"refund_requested": False}},
+            actor=ANNA,
+            member_id="anna",
+            workspace_id="ws",
+            now=T0,
+            kinds=kinds,
+        )
+        assert prefs.audit is not None
+        store.save_preferences("anna", prefs.value, prefs.audit)
+        assert store.get_preferences("ws", "anna") == prefs.value
+    sqlite.close()
+
+
+def test_text_sqlite_cannot_store_is_a_storage_error(store):
+    bad = attrs.evolve(item(1), subject="half a surrogate \ud800")
+    with pytest.raises(StorageError):
+        store.enqueue([bad]) if isinstance(store, SqliteStore) else _raise_storage()
+    assert store.items("ws") == ()
+
+
+def _raise_storage() -> None:
+    raise StorageError("the in-memory store keeps any str")
 
 
 def test_implements_every_store_port(store):
@@ -156,11 +243,12 @@ def test_due_next_and_marks(store):
         ]
     )
     assert store.next_due_at("ws") == T0
-    assert [i.id for i in store.due("ws", T0 + dt.timedelta(minutes=5), 10)] == [
-        "ws:item:2",
-        "ws:item:1",
-    ]
-    assert [i.id for i in store.due("ws", T0 + dt.timedelta(minutes=5), 1)] == ["ws:item:2"]
+    assert [
+        i.id for i in store.lease_due("ws", T0 + dt.timedelta(minutes=5), 1, lease_until=L)
+    ] == ["ws:item:2"]
+    assert [
+        i.id for i in store.lease_due("ws", T0 + dt.timedelta(minutes=5), 10, lease_until=L)
+    ] == ["ws:item:1"]
     store.mark_sent("ws:item:2", T0)
     store.mark_retry("ws:item:1", T0 + dt.timedelta(minutes=30), "HTTP 500")
     store.mark_failed("ws:item:3", "HTTP 404: the webhook was revoked")
@@ -173,7 +261,7 @@ def test_due_next_and_marks(store):
     assert by_id["ws:item:3"].status is OutboxStatus.FAILED
     assert by_id["ws:item:3"].last_error == "HTTP 404: the webhook was revoked"
     assert store.next_due_at("ws") == T0 + dt.timedelta(minutes=30)
-    assert store.due("ws", T0 + dt.timedelta(minutes=29), 10) == ()
+    assert store.lease_due("ws", T0 + dt.timedelta(minutes=29), 10, lease_until=L) == ()
     with pytest.raises(StorageError):
         store.mark_sent("ws:nope", T0)
     store.mark_sent("ws:item:1", T0)
@@ -189,7 +277,8 @@ def test_held_items_by_window(store):
         ]
     )
     assert [i.id for i in store.held("ws", T0, T0 + dt.timedelta(hours=2))] == ["ws:item:1"]
-    assert store.due("ws", T0 + dt.timedelta(days=1), 10) == (store.items("ws")[2],)
+    pending = store.items("ws")[2]
+    assert store.lease_due("ws", T0 + dt.timedelta(days=1), 10, lease_until=L) == (pending,)
 
 
 def test_instants_keep_microseconds_across_zones(store):
@@ -198,8 +287,8 @@ def test_instants_keep_microseconds_across_zones(store):
     store.enqueue([item(1, due=at)])
     (got,) = store.items("ws")
     assert got.due_at == at
-    assert store.due("ws", at - dt.timedelta(microseconds=1), 1) == ()
-    assert len(store.due("ws", at, 1)) == 1
+    assert store.lease_due("ws", at - dt.timedelta(microseconds=1), 1, lease_until=L) == ()
+    assert len(store.lease_due("ws", at, 1, lease_until=L)) == 1
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -102,13 +102,15 @@ def _record_problems(r: ConversationRecord) -> list[Problem]:
             problems.extend(attrs.evolve(p, message=f"{where}: {p.message}") for p in exc.problems)
             return None
 
+    # Instants are compared as integers: two datetimes sharing a ZoneInfo compare by wall
+    # clock, which is wrong in a DST fold.
     created = aware(r.created_at, "created_at")
     for name in ("closed_at", "first_response_at"):
         value = getattr(r, name)
         if value is None:
             continue
         at = aware(value, name)
-        if created is not None and at is not None and at < created:
+        if created is not None and at is not None and to_us(at) < to_us(created):
             problems.append(
                 Problem(
                     name,
@@ -133,7 +135,7 @@ def _record_problems(r: ConversationRecord) -> list[Problem]:
                 )
             )
         at = aware(reply.at, f"{path}.at")
-        if created is not None and at is not None and at < created:
+        if created is not None and at is not None and to_us(at) < to_us(created):
             problems.append(
                 Problem(
                     f"{path}.at",
@@ -225,7 +227,8 @@ def check_period(start: object, end: object) -> tuple[dt.datetime, dt.datetime]:
     """A period must be aware and non-empty: ``start < end``."""
     s = require_aware(start, path="start")
     e = require_aware(end, path="end")
-    if not s < e:
+    # On instants: two datetimes sharing a ZoneInfo compare by wall clock, wrong in a fold.
+    if not to_us(s) < to_us(e):
         raise ValidationError.single(
             "end", "empty_period", f"must be after start ({s.isoformat()}), got {e.isoformat()}"
         )

@@ -70,6 +70,19 @@ def _check_kind(problems: list[Problem], kind: object, allowed: tuple[str, ...])
 def _check_text(problems: list[Problem], path: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         problems.append(Problem(path, "type", f"must be a string or None, got {value!r}"))
+    elif value is not None and not _encodable(value):
+        # A lone surrogate (which json.loads lets through) cannot be stored or sent.
+        problems.append(
+            Problem(path, "encoding", "must be valid Unicode text (no lone surrogates)")
+        )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @attrs.frozen(kw_only=True)

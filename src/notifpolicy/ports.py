@@ -9,11 +9,12 @@ implementation must guarantee; one contract test suite checks every implementati
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
+from notifpolicy._kinds import Channel
 from notifpolicy._outbox import Delivery, OutboxItem, SendResult
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Roster
@@ -105,12 +106,26 @@ class Outbox(Protocol):
         """Add items; an id that is already there is left as it is (idempotent)."""
         ...
 
-    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
-        """Pending items with ``due_at <= now``, oldest first, at most ``limit``."""
+    def lease_due(
+        self,
+        workspace_id: str,
+        now: dt.datetime,
+        limit: int,
+        *,
+        lease_until: dt.datetime,
+        channels: Collection[Channel] | None = None,
+    ) -> tuple[OutboxItem, ...]:
+        """Take pending items with ``due_at <= now`` (oldest first, at most ``limit``, only
+        ``channels`` when given) for sending, atomically: their ``due_at`` moves to
+        ``lease_until``, so no other worker takes them meanwhile, and a worker that crashes
+        before marking them leaves them due again when the lease runs out.  Returned as they
+        were before the lease."""
         ...
 
-    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
-        """The earliest ``due_at`` of a pending item."""
+    def next_due_at(
+        self, workspace_id: str, *, channels: Collection[Channel] | None = None
+    ) -> dt.datetime | None:
+        """The earliest ``due_at`` of a pending item (of ``channels`` when given)."""
         ...
 
     def held(

@@ -38,13 +38,26 @@ from notifpolicy._decide import Decision, Outcome, decide
 from notifpolicy._digest import build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
+from notifpolicy._errors import NotifPolicyError, PermissionDenied
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import SLACK_RECIPIENT, Delivery, OutboxItem, OutboxStatus, SendStatus
+from notifpolicy._outbox import (
+    SLACK_RECIPIENT,
+    Delivery,
+    OutboxItem,
+    OutboxStatus,
+    SendResult,
+    SendStatus,
+)
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Member, Roster
-from notifpolicy._saving import SaveResult, save_member_preferences, save_workspace_settings
+from notifpolicy._saving import (
+    AuditEntry,
+    SaveResult,
+    save_member_preferences,
+    save_workspace_settings,
+)
 from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._slack_payload import slack_payload
@@ -66,6 +79,8 @@ _ONE_US = dt.timedelta(microseconds=1)
 _CATCHUP_LOOKBACK = dt.timedelta(days=7)
 # How far back a digest looks for the periods a sleeping scheduler skipped.
 _DIGEST_LOOKBACK = {"daily_summary": 14, "weekly_report": 8}
+_SLACK = frozenset({Channel.SLACK})
+_NOT_SLACK = frozenset(Channel) - _SLACK
 
 
 @attrs.frozen
@@ -81,6 +96,10 @@ class TickReport:
     failed: tuple[tuple[str, str], ...] = ()
     """``(item id, error)`` of deliveries that finally failed: show them to an admin (a revoked
     Slack webhook arrives here)."""
+    dropped: tuple[tuple[str, str], ...] = ()
+    """``(item id, why)`` of deliveries that no longer apply (the member was deactivated)."""
+    errors: tuple[NotifPolicyError, ...] = ()
+    """Errors of one phase of ``tick`` (bad host data, say): the other phases still ran."""
 
 
 class _Tally:
@@ -92,6 +111,8 @@ class _Tally:
         self.sent: list[str] = []
         self.retried: list[str] = []
         self.failed: list[tuple[str, str]] = []
+        self.dropped: list[tuple[str, str]] = []
+        self.errors: list[NotifPolicyError] = []
 
     def report(self) -> TickReport:
         return TickReport(
@@ -102,6 +123,8 @@ class _Tally:
             tuple(self.sent),
             tuple(self.retried),
             tuple(self.failed),
+            tuple(self.dropped),
+            tuple(self.errors),
         )
 
 
@@ -136,6 +159,8 @@ class NotificationService:
         jitter: Callable[[], float] = random.random,
         slack_interval: dt.timedelta = dt.timedelta(seconds=1),
         batch: int = 500,
+        lease: dt.timedelta = dt.timedelta(minutes=2),
+        digest_grace: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
         self.workspace_id = workspace_id
         self._store = store
@@ -157,11 +182,16 @@ class NotificationService:
         self._slack_interval = slack_interval
         self._slack_ready_at: dt.datetime | None = None
         self._batch = batch
+        self._lease = lease
+        self._digest_grace = digest_grace
 
     # -- reading the world ----------------------------------------------------------------------
 
     def _now(self, now: dt.datetime | None) -> dt.datetime:
-        return require_aware(self._clock.now() if now is None else now, path="now")
+        # In UTC: every sum below (backoff, pacing, look-backs) is real elapsed time, which a
+        # zoned datetime would turn into wall-clock arithmetic.
+        value = require_aware(self._clock.now() if now is None else now, path="now")
+        return value.astimezone(dt.UTC)
 
     def settings(self) -> WorkspaceSettings:
         """The workspace's current settings."""
@@ -249,7 +279,8 @@ class NotificationService:
     def _member_text(self, event: Event, d: Decision) -> tuple[str, str]:
         title = self._catalog.kind_list(self._language, d.kinds)
         title = title[:1].upper() + title[1:]
-        subject = f"{title}: {event.subject}" if event.subject else title
+        # A subject is one line: a customer's line breaks would break the email header.
+        subject = f"{title}: {' '.join(event.subject.split())}" if event.subject else title
         lines = [subject]
         if event.customer:
             lines.append(event.customer)
@@ -265,9 +296,12 @@ class NotificationService:
         at = self._now(now)
         settings, roster, preferences = self._facts()
         tally = _Tally()
-        self._escalate(at, settings, roster, preferences, tally)
-        self._catch_up(at, settings, roster, preferences, tally)
-        self._send_digests(at, settings, roster, preferences, tally)
+        for phase in (self._escalate, self._catch_up, self._send_digests):
+            try:
+                phase(at, settings, roster, preferences, tally)
+            except NotifPolicyError as exc:
+                # One bad conversation state from the host must not stop every delivery.
+                tally.errors.append(exc)
         self._send_due(at, settings, roster, tally)
         return tally.report()
 
@@ -378,6 +412,13 @@ class NotificationService:
             if self._store.claimed([period.key]):
                 continue
             skipped = self._skipped(schedule, period, zone)
+            if skipped is None:
+                # Nothing was ever sent: a digest just switched on does not send a stale period
+                # at once, only one whose send time is within the grace.
+                if now - period.end > self._digest_grace:
+                    self._store.claim(period.key, [])
+                    continue
+                skipped = ()
             previous = None
             start = period.start
             if period.kind == "weekly_report":
@@ -431,11 +472,9 @@ class NotificationService:
 
     def _skipped(
         self, schedule: DailyDigest | WeeklyDigest, period: DigestPeriod, zone: dt.tzinfo
-    ) -> tuple[DigestPeriod, ...]:
-        """The periods before ``period`` that were never sent, back to the last one that was.
-
-        With no sent period in the lookback (a new workspace), nothing counts as skipped.
-        """
+    ) -> tuple[DigestPeriod, ...] | None:
+        """The periods before ``period`` that were never sent, back to the last one that was;
+        ``None`` when none was sent in the lookback (a digest just switched on)."""
         earlier: list[DigestPeriod] = []
         cursor = period
         for _ in range(_DIGEST_LOOKBACK[period.kind]):
@@ -444,7 +483,7 @@ class NotificationService:
         taken = self._store.claimed(p.key for p in earlier)
         skipped = list(itertools.takewhile(lambda p: p.key not in taken, earlier))
         if len(skipped) == len(earlier):
-            return ()
+            return None
         return tuple(reversed(skipped))
 
     # -- sending --------------------------------------------------------------------------------
@@ -452,38 +491,71 @@ class NotificationService:
     def _send_due(
         self, now: dt.datetime, settings: WorkspaceSettings, roster: Roster, tally: _Tally
     ) -> None:
-        for item in self._store.due(self.workspace_id, now, self._batch):
+        lease_until = now + self._lease
+        items = list(
+            self._store.lease_due(
+                self.workspace_id, now, self._batch, lease_until=lease_until, channels=_NOT_SLACK
+            )
+        )
+        if self._slack_ready_at is None or now >= self._slack_ready_at:
+            # Paced: about one Slack message per second per webhook; the rest wait their turn
+            # without holding up the other channels.
+            items.extend(
+                self._store.lease_due(
+                    self.workspace_id, now, 1, lease_until=lease_until, channels=_SLACK
+                )
+            )
+        for item in items:
             if item.channel is Channel.SLACK:
-                if self._slack_ready_at is not None and now < self._slack_ready_at:
-                    continue  # paced: about one message per second per webhook
                 self._slack_ready_at = now + self._slack_interval
-            destination = self._destination(item, settings, roster)
-            transport = self._transports.get(item.channel)
-            if isinstance(destination, _Failure):
-                self._store.mark_failed(item.id, destination.error)
-                tally.failed.append((item.id, destination.error))
-                continue
-            if transport is None:
-                error = f"no transport for the {item.channel.value} channel"
-                self._store.mark_failed(item.id, error)
-                tally.failed.append((item.id, error))
-                continue
+            self._send_one(item, now, settings, roster, tally)
+
+    def _send_one(
+        self,
+        item: OutboxItem,
+        now: dt.datetime,
+        settings: WorkspaceSettings,
+        roster: Roster,
+        tally: _Tally,
+    ) -> None:
+        destination = self._destination(item, settings, roster)
+        if isinstance(destination, _Failure):
+            self._store.mark_failed(item.id, destination.error)
+            (tally.dropped if destination.dropped else tally.failed).append(
+                (item.id, destination.error)
+            )
+            return
+        transport = self._transports.get(item.channel)
+        if transport is None:
+            error = f"no transport for the {item.channel.value} channel"
+            self._store.mark_failed(item.id, error)
+            tally.failed.append((item.id, error))
+            return
+        try:
             result = transport.send(Delivery(item, destination), now=now)
-            if result.status is SendStatus.SENT:
-                self._store.mark_sent(item.id, now)
-                tally.sent.append(item.id)
-                continue
-            error = result.error or result.status.value
-            attempts = item.attempts + 1
-            if result.status is SendStatus.PERMANENT or attempts >= self._max_attempts:
-                if result.status is SendStatus.RETRY:
-                    error = f"gave up after {attempts} attempts: {error}"
-                self._store.mark_failed(item.id, error)
-                tally.failed.append((item.id, error))
-                continue
-            retry_at = result.retry_after or now + self.backoff(attempts)
-            self._store.mark_retry(item.id, max(retry_at, now + _ONE_US), error)
-            tally.retried.append(item.id)
+        except Exception as exc:
+            # Transports must not raise; one that does must not stall the outbox either.
+            result = SendResult(
+                SendStatus.RETRY, error=f"the transport raised {type(exc).__name__}"
+            )
+        if result.status is SendStatus.SENT:
+            self._store.mark_sent(item.id, now)
+            tally.sent.append(item.id)
+            return
+        error = result.error or result.status.value
+        attempts = item.attempts + 1
+        if result.status is SendStatus.PERMANENT or attempts >= self._max_attempts:
+            if result.status is SendStatus.RETRY:
+                error = f"gave up after {attempts} attempts: {error}"
+            self._store.mark_failed(item.id, error)
+            tally.failed.append((item.id, error))
+            return
+        retry_at = now + self.backoff(attempts)
+        if result.retry_after is not None:
+            # The other side said when; honoured, within reason.
+            retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
+        self._store.mark_retry(item.id, max(retry_at, now + _ONE_US), error)
+        tally.retried.append(item.id)
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
@@ -501,10 +573,11 @@ class NotificationService:
             # Taken from the current settings at send time: the URL is never in the outbox.
             url = settings.slack.webhook_url
             return url if url is not None else _Failure("Slack is not configured any more")
+        member = roster.get(item.recipient)
+        if member is None or not member.active:
+            # Deactivated members receive nothing, deferred deliveries included.
+            return _Failure("not sent: the recipient is no longer an active member", dropped=True)
         if item.channel is Channel.EMAIL:
-            member = roster.get(item.recipient)
-            if member is None or not member.active:
-                return _Failure("the recipient is no longer an active member")
             return member.email if member.email else _Failure("the member has no email address")
         return item.recipient
 
@@ -516,13 +589,14 @@ class NotificationService:
         at = self._now(now)
         settings = self.settings()
         candidates: list[dt.datetime] = []
-        outbox_next = self._store.next_due_at(self.workspace_id)
-        if outbox_next is not None:
-            if self._slack_ready_at is not None and outbox_next < self._slack_ready_at:
-                outbox_next = max(
-                    outbox_next, min(self._slack_ready_at, outbox_next + self._slack_interval)
-                )
-            candidates.append(outbox_next)
+        member_next = self._store.next_due_at(self.workspace_id, channels=_NOT_SLACK)
+        if member_next is not None:
+            candidates.append(member_next)
+        slack_next = self._store.next_due_at(self.workspace_id, channels=_SLACK)
+        if slack_next is not None:
+            if self._slack_ready_at is not None:
+                slack_next = max(slack_next, self._slack_ready_at)
+            candidates.append(slack_next)
         escalation_next = next_check_at(self._open_conversations(), settings=settings, now=at)
         if escalation_next is not None:
             candidates.append(escalation_next)
@@ -533,7 +607,18 @@ class NotificationService:
             candidates.extend(
                 s.next_after(at, settings.zone) for s in self._digest_schedules(settings)
             )
-        return min(candidates, default=None)
+        # Never in the past: a host that sleeps until this instant must not busy-loop.
+        return max(min(candidates), at) if candidates else None
+
+    # -- the audit log ------------------------------------------------------------------------
+
+    def audit_log(self, *, actor: Member) -> tuple[AuditEntry, ...]:
+        """Every accepted change, oldest first; owners and admins only."""
+        if not (actor.active and actor.role.is_admin):
+            raise PermissionDenied(
+                f"only owners and admins can read the audit log; {actor.id} cannot"
+            )
+        return self._store.audit_entries(self.workspace_id)
 
     # -- saving ---------------------------------------------------------------------------------
 
@@ -586,3 +671,4 @@ class NotificationService:
 @attrs.frozen
 class _Failure:
     error: str
+    dropped: bool = False  # not a failure to report: the delivery no longer applies

@@ -32,6 +32,7 @@ from notifpolicy._webhook import allowed_hosts, webhook_url_problem
 __all__ = ["SlackWebhookTransport"]
 
 _MAX_REASON = 120
+_MAX_RETRY_AFTER = 86_400
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
@@ -151,11 +152,12 @@ def _retry_after(headers: Any, now: dt.datetime) -> dt.datetime | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return now + dt.timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        # Capped at a day: a server's absurd value must not park a message for centuries.
+        return now.astimezone(dt.UTC) + dt.timedelta(seconds=min(int(value), _MAX_RETRY_AFTER))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         return None

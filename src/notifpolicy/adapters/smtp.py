@@ -73,22 +73,33 @@ class SmtpTransport:
             msg = self.message(delivery)
         except (ValueError, TypeError) as exc:  # header injection and other malformed input
             return SendResult(SendStatus.PERMANENT, error=f"cannot build the message: {exc}")
+        smtp: smtplib.SMTP | None = None
+        failure: SendResult | None = None
         try:
-            with smtplib.SMTP(
+            smtp = smtplib.SMTP(
                 self._host, self._port, timeout=self._timeout, local_hostname=self._local_hostname
-            ) as smtp:
-                if self._starttls:
-                    smtp.starttls(context=self._context or ssl.create_default_context())
-                if self._username is not None and self._password is not None:
-                    smtp.login(self._username, self._password.reveal())
-                smtp.send_message(msg)
+            )
+            if self._starttls:
+                smtp.starttls(context=self._context or ssl.create_default_context())
+            if self._username is not None and self._password is not None:
+                smtp.login(self._username, self._password.reveal())
+            smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            return _by_code(min(codes, default=550), "recipient refused")
+            failure = _by_code(min(codes, default=550), "recipient refused")
         except smtplib.SMTPResponseException as exc:
-            return _by_code(exc.smtp_code, _text(exc.smtp_error))
+            failure = _by_code(exc.smtp_code, _text(exc.smtp_error))
         except (smtplib.SMTPException, OSError) as exc:
-            return SendResult(SendStatus.RETRY, error=f"network error: {type(exc).__name__}")
+            failure = SendResult(SendStatus.RETRY, error=f"network error: {type(exc).__name__}")
+        if failure is not None or smtp is None:
+            if smtp is not None:
+                smtp.close()
+            return failure or SendResult(SendStatus.RETRY, error="no connection")
+        # The server accepted the message: a failed QUIT must not make it a retry (sent twice).
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
         return SendResult.sent()
 
 

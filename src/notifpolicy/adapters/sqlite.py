@@ -22,12 +22,12 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from notifpolicy._errors import StorageError
-from notifpolicy._kinds import Channel
+from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
@@ -119,7 +119,18 @@ class SqliteStore:
     1
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 10_000,
+        kinds: KindRegistry | None = None,
+        extra_webhook_hosts: Iterable[str] = (),
+    ) -> None:
+        # Stored documents are read back with the host's kinds and webhook hosts, as they
+        # were validated when saved.
+        self._kinds = kinds
+        self._extra_hosts = tuple(extra_webhook_hosts)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -175,6 +186,9 @@ class SqliteStore:
                 raise StorageError(f"cannot start a write: {exc}") from exc
             try:
                 yield self._db
+            except (sqlite3.Error, UnicodeError) as exc:
+                self._db.execute("ROLLBACK")
+                raise StorageError(f"cannot write: {type(exc).__name__}: {exc}") from exc
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -199,7 +213,7 @@ class SqliteStore:
         )
         if not rows:
             return WorkspaceSettings()
-        return self._decode(rows[0], WorkspaceSettings.from_dict, "settings")
+        return self._decode(rows[0], self._load_settings, "settings")
 
     def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
         doc = json.dumps(settings.to_dict(), sort_keys=True)
@@ -223,7 +237,7 @@ class SqliteStore:
         )
         if not rows:
             return MemberPreferences()
-        return self._decode(rows[0], _stored_preferences, "preferences")
+        return self._decode(rows[0], self._load_preferences, "preferences")
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
         rows = self._read(
@@ -231,7 +245,7 @@ class SqliteStore:
             "ORDER BY member_id",
             (workspace_id,),
         )
-        return {r[0]: self._decode(r[1:], _stored_preferences, "preferences") for r in rows}
+        return {r[0]: self._decode(r[1:], self._load_preferences, "preferences") for r in rows}
 
     def save_preferences(
         self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
@@ -250,6 +264,17 @@ class SqliteStore:
                 (audit.workspace_id, member_id, preferences.version, DOCUMENT_SCHEMA, doc),
             )
             self._append_audit(db, audit)
+
+    def _load_settings(self, data: Any) -> WorkspaceSettings:
+        return WorkspaceSettings.from_dict(
+            data, kinds=self._kinds, extra_webhook_hosts=self._extra_hosts
+        )
+
+    def _load_preferences(self, data: Any) -> MemberPreferences:
+        # Reading back is lenient as the spec allows: overrides for kinds that are no longer
+        # overridable (or registered) are dropped rather than refused.
+        preferences, _warnings = MemberPreferences.from_stored(data, kinds=self._kinds)
+        return preferences
 
     @staticmethod
     def _decode(row: Sequence[Any], load: Callable[[Any], T], what: str) -> T:
@@ -329,18 +354,42 @@ class SqliteStore:
             rows,
         )
 
-    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
-        rows = self._read(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants only
-            "AND due_at <= ? ORDER BY due_at, seq LIMIT ?",
-            (workspace_id, OutboxStatus.PENDING.value, _to_micros(now), limit),
-        )
+    @staticmethod
+    def _channel_filter(channels: Collection[Channel] | None) -> tuple[str, list[str]]:
+        if channels is None:
+            return "", []
+        values = sorted(c.value for c in channels)
+        return f" AND channel IN ({','.join('?' * len(values))})", values
+
+    def lease_due(
+        self,
+        workspace_id: str,
+        now: dt.datetime,
+        limit: int,
+        *,
+        lease_until: dt.datetime,
+        channels: Collection[Channel] | None = None,
+    ) -> tuple[OutboxItem, ...]:
+        where, values = self._channel_filter(channels)
+        with self._write() as db:
+            rows = db.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants and placeholders only
+                f"AND due_at <= ?{where} ORDER BY due_at, seq LIMIT ?",
+                (workspace_id, OutboxStatus.PENDING.value, _to_micros(now), *values, limit),
+            ).fetchall()
+            db.executemany(
+                "UPDATE outbox SET due_at = ? WHERE id = ?",
+                [(_to_micros(lease_until), r[0]) for r in rows],
+            )
         return tuple(_row_item(r) for r in rows)
 
-    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
+    def next_due_at(
+        self, workspace_id: str, *, channels: Collection[Channel] | None = None
+    ) -> dt.datetime | None:
+        where, values = self._channel_filter(channels)
         rows = self._read(
-            "SELECT MIN(due_at) FROM outbox WHERE workspace_id = ? AND status = ?",
-            (workspace_id, OutboxStatus.PENDING.value),
+            f"SELECT MIN(due_at) FROM outbox WHERE workspace_id = ? AND status = ?{where}",  # noqa: S608 -- placeholders only
+            (workspace_id, OutboxStatus.PENDING.value, *values),
         )
         value = rows[0][0]
         return None if value is None else _from_micros(value)
@@ -383,13 +432,6 @@ class SqliteStore:
             (workspace_id,),
         )
         return tuple(_row_item(r) for r in rows)
-
-
-def _stored_preferences(data: Any) -> MemberPreferences:
-    # Reading back is lenient as the spec allows: overrides for kinds that are no longer
-    # overridable (or registered) are dropped rather than refused.
-    preferences, _warnings = MemberPreferences.from_stored(data)
-    return preferences
 
 
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
 from notifpolicy._errors import StorageError
+from notifpolicy._kinds import Channel
 from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, check_stored_version
@@ -71,6 +72,7 @@ class InMemoryStore:
     # -- ledger and outbox ----------------------------------------------------------------------
 
     def claim(self, key: str, items: Sequence[OutboxItem]) -> bool:
+        _check_items(items)  # before anything is written: both or neither
         with self._lock:
             if key in self._claimed:
                 return False
@@ -83,34 +85,45 @@ class InMemoryStore:
             return frozenset(k for k in keys if k in self._claimed)
 
     def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        _check_items(items)
         with self._lock:
             self._add(items)
 
     def _add(self, items: Sequence[OutboxItem]) -> None:
         for item in items:
-            require_aware(item.due_at, path="item.due_at")
             self._items.setdefault(item.id, item)
 
-    def due(self, workspace_id: str, now: dt.datetime, limit: int) -> tuple[OutboxItem, ...]:
-        with self._lock:
-            ready = [
-                i
-                for i in self._items.values()
-                if i.workspace_id == workspace_id
-                and i.status is OutboxStatus.PENDING
-                and i.due_at <= now
-            ]
-        ready.sort(key=lambda i: i.due_at)
-        return tuple(ready[:limit])
+    def _pending(self, workspace_id: str, channels: Collection[Channel] | None) -> list[OutboxItem]:
+        return [
+            i
+            for i in self._items.values()
+            if i.workspace_id == workspace_id
+            and i.status is OutboxStatus.PENDING
+            and (channels is None or i.channel in channels)
+        ]
 
-    def next_due_at(self, workspace_id: str) -> dt.datetime | None:
+    def lease_due(
+        self,
+        workspace_id: str,
+        now: dt.datetime,
+        limit: int,
+        *,
+        lease_until: dt.datetime,
+        channels: Collection[Channel] | None = None,
+    ) -> tuple[OutboxItem, ...]:
         with self._lock:
-            pending = [
-                i.due_at
-                for i in self._items.values()
-                if i.workspace_id == workspace_id and i.status is OutboxStatus.PENDING
-            ]
-        return min(pending, default=None)
+            ready = [i for i in self._pending(workspace_id, channels) if i.due_at <= now]
+            ready.sort(key=lambda i: i.due_at)
+            taken = tuple(ready[:limit])
+            for item in taken:
+                self._items[item.id] = attrs.evolve(item, due_at=lease_until)
+            return taken
+
+    def next_due_at(
+        self, workspace_id: str, *, channels: Collection[Channel] | None = None
+    ) -> dt.datetime | None:
+        with self._lock:
+            return min((i.due_at for i in self._pending(workspace_id, channels)), default=None)
 
     def held(
         self, workspace_id: str, start: dt.datetime, end: dt.datetime
@@ -158,6 +171,13 @@ class InMemoryStore:
             return tuple(i for i in self._items.values() if i.workspace_id == workspace_id)
 
 
+def _check_items(items: Sequence[OutboxItem]) -> None:
+    for item in items:
+        if not isinstance(item, OutboxItem):
+            raise StorageError(f"the outbox takes OutboxItem values, got {type(item).__name__}")
+        require_aware(item.due_at, path="item.due_at")
+
+
 _DEFAULT_SETTINGS = WorkspaceSettings()
 _DEFAULT_PREFERENCES = MemberPreferences()
 
@@ -172,8 +192,9 @@ class ManualClock:
         return self._now
 
     def advance(self, delta: dt.timedelta) -> dt.datetime:
-        """Move forward by ``delta`` and return the new instant."""
-        self._now = self._now + delta
+        """Move forward by ``delta`` of real time and return the new instant (in UTC: adding to
+        a zoned datetime would be wall-clock arithmetic)."""
+        self._now = self._now.astimezone(dt.UTC) + delta
         return self._now
 
     def set(self, at: dt.datetime) -> None:
