@@ -6,12 +6,12 @@ HYPOTHESIS_PROFILE ?= quick
 export HYPOTHESIS_PROFILE
 export TZ := UTC
 
-.PHONY: test lint typecheck pytest demo bench clean
+.PHONY: test lint typecheck pytest docs demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e . --group test --group lint
+	$(PY) -m pip install -q -e . --group test --group lint --group docs
 	touch $@
 
 venv: $(VENV)/.installed
@@ -29,7 +29,11 @@ pytest: $(VENV)/.installed
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage report
 
-test: lint typecheck pytest
+# The documentation site: Sphinx with MyST Markdown, every warning an error.
+docs: $(VENV)/.installed
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs build/docs
+
+test: lint typecheck pytest docs
 
 demo: $(VENV)/.installed
 	$(PY) examples/demo.py

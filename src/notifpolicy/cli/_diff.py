@@ -1,0 +1,19 @@
+"""The ``diff``command (placeholder until it is written)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from notifpolicy.cli._common import CommandError, Output, add_json_flag
+
+
+def register(sub: Any) -> None:
+    """Add ``diff`` to the command parser."""
+    parser: argparse.ArgumentParser = sub.add_parser("diff", help="(not written yet)")
+    add_json_flag(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    raise CommandError("diff is not written yet")
