@@ -27,6 +27,7 @@ from notifpolicy._catalog import MessageCatalog
 from notifpolicy._decide import CHANNEL_ORDER, Decision, Outcome
 from notifpolicy._errors import ValidationError
 from notifpolicy._frozen import FrozenMap
+from notifpolicy._keys import key_part
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._preferences import MemberPreferences, effective_preference
 from notifpolicy._reasons import ReasonCode
@@ -193,7 +194,7 @@ def build_catchups(
                 tuple(period.conversations),
                 held_channels,
                 channels,
-                f"{workspace_id}:{CATCHUP_KIND}:{member_id}:{utc.isoformat()}",
+                f"{key_part(workspace_id)}:{CATCHUP_KIND}:{key_part(member_id)}:{utc.isoformat()}",
             )
         )
     return tuple(out)

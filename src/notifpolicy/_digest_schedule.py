@@ -23,6 +23,7 @@ from typing import ClassVar, Final, Literal
 import attrs
 
 from notifpolicy._errors import ValidationError
+from notifpolicy._keys import key_part
 from notifpolicy._timeutil import require_aware
 from notifpolicy._values import check_bool, check_wall_time, raise_if
 from notifpolicy._zonecache import DAY, ZoneTable, instant, locate
@@ -243,7 +244,7 @@ class DailyDigest(_Schedule):
         return day
 
     def _key(self, workspace_id: str, date: dt.date) -> str:
-        return f"{workspace_id}:daily_summary:{date.isoformat()}"
+        return f"{key_part(workspace_id)}:daily_summary:{date.isoformat()}"
 
 
 @attrs.frozen
@@ -270,4 +271,4 @@ class WeeklyDigest(_Schedule):
 
     def _key(self, workspace_id: str, date: dt.date) -> str:
         year, week, _ = date.isocalendar()
-        return f"{workspace_id}:weekly_report:{year}-W{week:02d}"
+        return f"{key_part(workspace_id)}:weekly_report:{year}-W{week:02d}"

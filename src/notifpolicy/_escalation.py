@@ -40,6 +40,7 @@ from notifpolicy._business_clock import (
 )
 from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._keys import key_part
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
@@ -291,8 +292,9 @@ def due(
     first_cut = clock.cut(now, items)
     admin_first_response = rules.first_response.enabled
 
-    unassigned_prefix = f"{workspace_id}:unassigned:"
-    first_response_prefix = f"{workspace_id}:first_response:"
+    # Host ids are escaped (see _keys), so ids containing ":" cannot make one key for two.
+    unassigned_prefix = f"{key_part(workspace_id)}:unassigned:"
+    first_response_prefix = f"{key_part(workspace_id)}:first_response:"
     open_ = ConversationStatus.OPEN
     ids = _Ids()
     seen = ids.seen
@@ -311,11 +313,11 @@ def due(
             continue  # only open conversations escalate
         since = c.unassigned_since
         if since is not None and unassigned_cut is not None and since <= unassigned_cut:
-            key = unassigned_prefix + cid + ":" + _instant_text(since)
+            key = unassigned_prefix + key_part(cid) + ":" + _instant_text(since)
             if key not in fired:
                 found.append(Escalation(KIND_UNASSIGNED, cid, since + unassigned_after, key))
         if c.first_response_at is None and first_cut is not None and c.created_at <= first_cut:
-            prefix = first_response_prefix + cid
+            prefix = first_response_prefix + key_part(cid)
             admin_key = prefix + _ADMIN_SUFFIX
             member_key = prefix + _MEMBER_SUFFIX
             want_admin = admin_first_response and admin_key not in fired

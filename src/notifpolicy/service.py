@@ -41,6 +41,7 @@ from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
 from notifpolicy._errors import NotifPolicyError, PermissionDenied
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
+from notifpolicy._keys import key_part
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import (
     SLACK_RECIPIENT,
@@ -241,7 +242,8 @@ class NotificationService:
         for d in decisions:
             recipient = SLACK_RECIPIENT if d.is_slack else str(d.recipient)
             base = OutboxItem(
-                id=f"{self.workspace_id}:{event.id}:{recipient}:{d.channel.value}",
+                id=f"{key_part(self.workspace_id)}:{key_part(event.id)}:{key_part(recipient)}"
+                f":{d.channel.value}",
                 workspace_id=self.workspace_id,
                 event_id=event.id,
                 conversation_id=d.conversation_id,
@@ -448,7 +450,7 @@ class NotificationService:
             )
             items = [
                 OutboxItem(
-                    id=f"{period.key}:{d.recipient}",
+                    id=f"{period.key}:{key_part(str(d.recipient))}",
                     workspace_id=self.workspace_id,
                     event_id=period.key,
                     conversation_id=None,

@@ -1,0 +1,25 @@
+"""Keys made of host ids: each host-given part is escaped, so two id tuples never share a key.
+
+Keys join their parts with ``:`` (``ws-1:unassigned:c42:2026-03-28T22:15:00+00:00``).  A host id
+may itself contain ``:`` (``"zendesk:42"``), and ``("a:b", "c")`` would then make the same key as
+``("a", "b:c")``: two different escalations, one claimed, the other never sent.  So every part a
+host supplies (workspace, event, conversation and member ids) goes through :func:`key_part`, which
+percent-encodes ``%`` and ``:``; ids without them (nearly all) are used as they are.  The parts the
+library writes itself (kind names, ISO dates and instants) are never ambiguous: they come last or
+contain no ``:``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["key_part"]
+
+
+def key_part(text: str) -> str:
+    """``text`` as one part of a key: ``%`` and ``:`` percent-encoded, nothing else changed.
+
+    >>> key_part("c42"), key_part("zendesk:42"), key_part("50%")
+    ('c42', 'zendesk%3A42', '50%25')
+    """
+    if ":" in text or "%" in text:
+        return text.replace("%", "%25").replace(":", "%3A")
+    return text
