@@ -123,3 +123,24 @@ def test_revoked_webhook_is_a_permanent_failure_for_the_admin(stub, tmp_path):
         assert "check its URL" in error
         assert SECRET not in error
         assert service.next_wake_at() is None
+
+
+def test_deselecting_an_event_stops_its_retries_too(stub, tmp_path):
+    # Only the events selected in slack.events go to Slack: a message waiting for its retry
+    # when the admin deselects its event is dropped, not sent late.
+    server, transport = stub
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("ratelimit", transport, store, clock)
+        assert len(service.handle(event(1)).retried) == 1
+        settings = service.settings().to_dict()
+        service.save_settings(
+            {**settings, "slack": {**settings["slack"], "events": ["escalation"]}}, actor=OWNER
+        )
+        clock.set(service.next_wake_at() or T0)
+        report = service.tick()
+        (item,) = store.items("ws")
+        assert report.dropped == ((item.id, "not sent: its Slack event is no longer selected"),)
+        assert item.status.value == "failed"
+        assert len(server.bodies) == 1  # only the first, rate-limited attempt reached the server
+        assert service.next_wake_at() is None

@@ -98,7 +98,8 @@ class TickReport:
     """``(item id, error)`` of deliveries that finally failed: show them to an admin (a revoked
     Slack webhook arrives here)."""
     dropped: tuple[tuple[str, str], ...] = ()
-    """``(item id, why)`` of deliveries that no longer apply (the member was deactivated)."""
+    """``(item id, why)`` of deliveries that no longer apply: the member was deactivated, or
+    the admin deselected the message's Slack event before it was sent."""
     errors: tuple[NotifPolicyError, ...] = ()
     """Errors of one phase of ``tick`` (bad host data, say): the other phases still ran."""
 
@@ -574,7 +575,13 @@ class NotificationService:
         if item.channel is Channel.SLACK:
             # Taken from the current settings at send time: the URL is never in the outbox.
             url = settings.slack.webhook_url
-            return url if url is not None else _Failure("Slack is not configured any more")
+            if url is None:
+                return _Failure("Slack is not configured any more")
+            # "Only the events selected in slack.events": an admin who deselects an event stops
+            # its deferred and retried messages too, not only new ones.
+            if not self._slack_selected(item.kinds, settings):
+                return _Failure("not sent: its Slack event is no longer selected", dropped=True)
+            return url
         member = roster.get(item.recipient)
         if member is None or not member.active:
             # Deactivated members receive nothing, deferred deliveries included.
@@ -582,6 +589,10 @@ class NotificationService:
         if item.channel is Channel.EMAIL:
             return member.email if member.email else _Failure("the member has no email address")
         return item.recipient
+
+    def _slack_selected(self, kinds: Iterable[str], settings: WorkspaceSettings) -> bool:
+        selected = settings.slack.events
+        return any(k in self._kinds and self._kinds.get(k).slack_event in selected for k in kinds)
 
     # -- scheduling -----------------------------------------------------------------------------
 
