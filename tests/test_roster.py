@@ -47,3 +47,36 @@ def test_active_members():
 def test_invalid(build):
     with pytest.raises(ValidationError):
         build()
+
+
+@pytest.mark.parametrize(
+    "address", ["anna@example.org", "a.b+help@mail.example.co.uk", "ä@example.org"]
+)
+def test_plain_addresses_are_accepted(address):
+    assert Member("a", Role.AGENT, email=address).email == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna",
+        "@example.org",
+        "anna@",
+        "anna@localhost",  # no dot in the domain: a typo far more often than an intranet host
+        "anna@example.",
+        "a@b@example.org",
+        "anna @example.org",
+        "anna@example.org\r\nBcc: eve@example.org",  # a second header
+        "anna@example.org, eve@example.org",  # a second address
+        "Anna <anna@example.org>",
+        "a" * 250 + "@x.org",
+        "",
+    ],
+)
+def test_addresses_that_would_misdirect_mail_are_refused(address):
+    with pytest.raises(ValidationError) as info:
+        Member("a", Role.AGENT, email=address)
+    (problem,) = info.value.problems
+    assert problem.path == "member.email"
+    assert repr(address) in problem.message
+    assert "local@domain" in problem.message

@@ -58,9 +58,14 @@ class Member:
                 Problem("member.channels", "type", "must be member channels (in_app, email, push)")
             )
         email: object = self.email
-        if email is not None and not (isinstance(email, str) and "@" in email):
+        if email is not None and not (isinstance(email, str) and _looks_like_address(email)):
             problems.append(
-                Problem("member.email", "type", f"must be an email address or None, got {email!r}")
+                Problem(
+                    "member.email",
+                    "type",
+                    "must be an email address (local@domain, no spaces, commas or angle "
+                    f"brackets, at most 254 characters) or None, got {email!r}",
+                )
             )
         if problems:
             raise ValidationError(problems)
@@ -69,6 +74,29 @@ class Member:
     def name(self) -> str:
         """The display name, or the id when there is none."""
         return self.display_name or self.id
+
+
+# Anything that could end a header or start a second address is refused: the address goes
+# into an email's To header, and "a@x.org\r\nBcc: b@y.org" or "a@x.org, b@y.org" would send
+# a notification to someone who is not the member.
+_NOT_IN_ADDRESS = frozenset(' \t\r\n,;<>()[]\\"')
+
+
+def _looks_like_address(text: str) -> bool:
+    """``local@domain``: the shape the email transport can put in a To header, and no more.
+
+    Full RFC 5322 validation is the host's business (it owns the sign-up form); this catches
+    the mistakes that would misdirect mail: a missing part, whitespace or a list of addresses.
+    """
+    local, at, domain = text.rpartition("@")
+    return (
+        bool(at and local and domain)
+        and "@" not in local
+        and len(text) <= 254
+        and "." in domain.strip(".")
+        and text.isprintable()
+        and not _NOT_IN_ADDRESS.intersection(text)
+    )
 
 
 def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str, Member]:
