@@ -1,32 +1,38 @@
 """The main job on the embedded defaults: load a workspace, resolve a member, save a change,
 then run one evening and morning of helpdesk traffic through the service on a SQLite file.
 
-Run with ``make demo``.  The clock is a manual one and the transports print instead of sending,
-so the output is the same every run; the store is a real SQLite file in a temporary folder.
+Run with ``make demo`` or ``python examples/demo.py``.  The clock is a manual one and the
+transports print instead of sending, so the output is the same every run; the store is a real
+SQLite file in a temporary folder.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from notifpolicy import (
     Channel,
     ConflictError,
+    ConversationCreated,
+    ConversationRecord,
     ConversationState,
+    Delivery,
     Member,
+    MemberMentioned,
     MemberPreferences,
     PermissionDenied,
+    Reply,
     Role,
     Roster,
+    SendResult,
     WorkspaceSettings,
     preference_matrix,
     save_workspace_settings,
 )
-from notifpolicy._digest_report import ConversationRecord, Reply
-from notifpolicy._events import ConversationCreated, MemberMentioned
-from notifpolicy._outbox import Delivery, SendResult
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
 from notifpolicy.testing.fakes import ManualClock
@@ -63,8 +69,17 @@ AGENT = Member(
 )
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     settings = WorkspaceSettings.from_toml(WORKSPACE_TOML)
+    save_flow(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate(settings, Path(tmp))
+    return 0
+
+
+def save_flow(settings: WorkspaceSettings) -> None:
+    """Load, show a member's settings page, save as the owner, refuse an agent and a stale draft."""
     print(f"Workspace settings, version {settings.version}, zone {settings.timezone}")
     print(f"  quiet hours {settings.quiet_hours.describe()} ({settings.quiet_hours.mode.value})")
     print(f"  Slack webhook: {settings.slack.webhook_url} (the URL is a secret)")
@@ -191,6 +206,4 @@ def simulate(settings: WorkspaceSettings, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
-    with tempfile.TemporaryDirectory() as tmp:
-        simulate(WorkspaceSettings.from_toml(WORKSPACE_TOML), Path(tmp))
+    raise SystemExit(main())

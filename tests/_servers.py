@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import trustme
 from aiosmtpd.controller import Controller
@@ -26,6 +27,7 @@ class SlackStub(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _SlackHandler)
         self.bodies: list[bytes] = []
         self.headers_seen: list[dict[str, str]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each request
 
     @property
     def port(self) -> int:
@@ -41,6 +43,7 @@ class _SlackHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        self.server.arrived.append(time.monotonic())
         self.server.bodies.append(body)
         self.server.headers_seen.append(dict(self.headers.items()))
         behaviour = self.path.rsplit("/", 1)[-1]
@@ -69,24 +72,40 @@ class _SlackHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def slack_stub() -> Iterator[tuple[SlackStub, ssl.SSLContext]]:
-    """A TLS server for hooks.slack.com on loopback, and a client context that trusts it."""
-    ca = trustme.CA()
+def _serve_slack(ca: trustme.CA) -> Iterator[SlackStub]:
     cert = ca.issue_cert("hooks.slack.com", "hooks.slack-gov.com", "hooks.example.org")
     server = SlackStub()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(server_context)
     server.socket = server_context.wrap_socket(server.socket, server_side=True)
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield server, client_context
+        yield server
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def slack_stub() -> Iterator[tuple[SlackStub, ssl.SSLContext]]:
+    """A TLS server for hooks.slack.com on loopback, and a client context that trusts it."""
+    ca = trustme.CA()
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    with _serve_slack(ca) as server:
+        yield server, client_context
+
+
+@contextmanager
+def slack_stub_for_subprocess(ca_pem: Path) -> Iterator[SlackStub]:
+    """:func:`slack_stub` for a client in another process: the CA certificate that it must
+    trust is written to ``ca_pem``."""
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(ca_pem))
+    with _serve_slack(ca) as server:
+        yield server
 
 
 def free_port() -> int:
@@ -136,17 +155,34 @@ def _authenticate(
 @contextmanager
 def smtp_server(*, tls: bool) -> Iterator[tuple[MailSink, int, ssl.SSLContext | None]]:
     """An SMTP server on 127.0.0.1 (with STARTTLS and LOGIN when ``tls``)."""
+    ca = trustme.CA() if tls else None
+    client_context = None
+    if ca is not None:
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+    with _serve_smtp(ca) as (sink, port):
+        yield sink, port, client_context
+
+
+@contextmanager
+def smtp_server_for_subprocess(ca_pem: Path) -> Iterator[tuple[MailSink, int]]:
+    """:func:`smtp_server` with STARTTLS and LOGIN (``desk`` / ``s3cret``) for a client in
+    another process: the CA certificate that it must trust is written to ``ca_pem``."""
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(ca_pem))
+    with _serve_smtp(ca) as served:
+        yield served
+
+
+@contextmanager
+def _serve_smtp(ca: trustme.CA | None) -> Iterator[tuple[MailSink, int]]:
     sink = MailSink()
     port = free_port()
-    client_context = None
     kwargs: dict[str, object] = {}
-    if tls:
-        ca = trustme.CA()
+    if ca is not None:
         cert = ca.issue_cert("127.0.0.1", "localhost")
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(server_context)
-        client_context = ssl.create_default_context()
-        ca.configure_trust(client_context)
         kwargs = {
             "tls_context": server_context,
             "require_starttls": True,
@@ -155,6 +191,6 @@ def smtp_server(*, tls: bool) -> Iterator[tuple[MailSink, int, ssl.SSLContext | 
     controller = Controller(sink, hostname="127.0.0.1", port=port, **kwargs)  # type: ignore[arg-type]
     controller.start()
     try:
-        yield sink, port, client_context
+        yield sink, port
     finally:
         controller.stop()
