@@ -1,19 +1,82 @@
-"""The ``check``command (placeholder until it is written)."""
+"""``notifpolicy check SETTINGS``: is this settings file valid, and is anything worth a warning?
+
+Prints every problem (path, code, message) at once, as the loader reports them, and every
+warning of a valid file.  Exit 0 when valid (warnings allowed), 1 when there are problems
+(including text that does not parse), 2 when the file cannot be read or its name ends in neither
+``.toml`` nor ``.json``.  Nothing under ``slack`` is ever echoed: the webhook URL is a secret.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from notifpolicy.cli._common import CommandError, Output, add_json_flag
+from notifpolicy.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    InvalidFileError,
+    Output,
+    add_json_flag,
+    add_webhook_host_flag,
+    format_problem,
+    load_settings,
+    problem_dict,
+)
+
+DESCRIPTION = """\
+Validate a workspace settings file (TOML or JSON, told apart by the file name's suffix).
+Every problem is listed at once with its path, code and message; a valid file's warnings
+(a digest sent inside quiet hours) are listed too. The Slack webhook URL is never printed.
+
+exit codes: 0 valid (warnings allowed), 1 problems found, 2 unreadable file or bad usage
+"""
 
 
 def register(sub: Any) -> None:
     """Add ``check`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser("check", help="(not written yet)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "check",
+        help="validate a settings file: every problem and warning",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("settings", metavar="SETTINGS", help="a .toml or .json settings file")
+    add_webhook_host_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(run=run)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
-    raise CommandError("check is not written yet")
+    path: str = args.settings
+    try:
+        settings = load_settings(path, extra_webhook_hosts=args.webhook_host)
+    except InvalidFileError as invalid:
+        out.line(f"{path}: invalid, {_count(len(invalid.problems), 'problem')}")
+        for problem in invalid.problems:
+            out.line(f"  {format_problem(problem)}")
+        out.document(
+            {
+                "file": path,
+                "valid": False,
+                "problems": [problem_dict(p) for p in invalid.problems],
+                "warnings": [],
+            }
+        )
+        return EXIT_INVALID
+    warnings = settings.warnings()
+    out.line(f"{path}: valid, {_count(len(warnings), 'warning')}")
+    for warning in warnings:
+        out.line(f"  warning: {warning.path} [{warning.code}]: {warning.message}")
+    out.document(
+        {
+            "file": path,
+            "valid": True,
+            "problems": [],
+            "warnings": [{"path": w.path, "code": w.code, "message": w.message} for w in warnings],
+        }
+    )
+    return EXIT_OK

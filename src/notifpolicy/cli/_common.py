@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 import attrs
+
+from notifpolicy import Problem, ValidationError, WorkspaceSettings
 
 __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
     "CommandError",
+    "InvalidFileError",
     "Output",
+    "add_json_flag",
+    "add_webhook_host_flag",
+    "format_problem",
+    "load_settings",
+    "problem_dict",
+    "read_data_file",
 ]
 
 #: Everything went as asked.
@@ -23,13 +35,48 @@ EXIT_INVALID = 1
 #: The command line itself was wrong, or a file could not be read (argparse uses 2 too).
 EXIT_USAGE = 2
 
+# The formats a settings (or roster) file may have, by its name's suffix, in any case.
+_FORMATS = {".toml": "toml", ".json": "json"}
+
 
 class CommandError(Exception):
-    """A command cannot go on; ``main`` prints the message and exits with ``exit_code``."""
+    """A command cannot go on; ``main`` prints the message and exits with ``exit_code``.
 
-    def __init__(self, message: str, *, exit_code: int = EXIT_USAGE) -> None:
+    ``details`` are extra members of the ``--json`` error document (``{"error": ...,
+    "exit_code": ..., **details}``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: int = EXIT_USAGE,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.details: dict[str, Any] = dict(details or {})
+
+
+class InvalidFileError(CommandError):
+    """A file was read but its content broke the rules: exit 1, with every problem.
+
+    ``source`` names the file; ``problems`` are the library's :class:`~notifpolicy.Problem`
+    values (path, code, message).  Under ``--json`` the error document carries them as
+    ``{"file": ..., "problems": [{"path", "code", "message"}, ...]}``.
+    """
+
+    def __init__(self, source: str, problems: Iterable[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{source} is not valid: {count} problem{'' if count == 1 else 's'}"]
+        lines.extend(f"  {format_problem(p)}" for p in self.problems)
+        super().__init__(
+            "\n".join(lines),
+            exit_code=EXIT_INVALID,
+            details={"file": source, "problems": [problem_dict(p) for p in self.problems]},
+        )
 
 
 @attrs.define
@@ -54,7 +101,7 @@ class Output:
     def fail(self, error: CommandError) -> None:
         """Report an error that ends the command: on stderr, and as JSON on stdout with --json."""
         print(f"notifpolicy: error: {error}", file=self.errors)
-        self.document({"error": str(error), "exit_code": error.exit_code})
+        self.document({"error": str(error), "exit_code": error.exit_code, **error.details})
 
 
 class Command(Protocol):
@@ -68,3 +115,114 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON document instead of text"
     )
+
+
+def add_webhook_host_flag(parser: argparse.ArgumentParser) -> None:
+    """``--webhook-host HOST``: a host the app allows for Slack webhooks besides Slack's own."""
+    parser.add_argument(
+        "--webhook-host",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="also accept Slack webhook URLs on this exact host name (repeatable), as a host "
+        "app that widens the allowed hosts does",
+    )
+
+
+def format_problem(problem: Problem) -> str:
+    """``path [code]: message``; a problem with the whole file has the path ``(file)``."""
+    return f"{problem.path or '(file)'} [{problem.code}]: {problem.message}"
+
+
+def problem_dict(problem: Problem) -> dict[str, str]:
+    """A problem (or a settings warning) as JSON: ``{"path", "code", "message"}``."""
+    return {"path": problem.path, "code": problem.code, "message": problem.message}
+
+
+def _format_of(path: str, option: str) -> str:
+    kind = _FORMATS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise CommandError(
+            f"{option} {path!r}: cannot tell the file's format from its name; "
+            "expected a name ending in .toml or .json"
+        )
+    return kind
+
+
+def _read_text(path: str, option: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CommandError(f"{option} {path!r}: cannot read the file: not UTF-8 text") from None
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise CommandError(f"{option} {path!r}: cannot read the file: {why}") from None
+
+
+def load_settings(
+    path: str, *, option: str = "SETTINGS", extra_webhook_hosts: Iterable[str] = ()
+) -> WorkspaceSettings:
+    """Read and validate a workspace settings file, TOML or JSON by its suffix.
+
+    An unreadable file, or a name that ends in neither ``.toml`` nor ``.json``, is a
+    :class:`CommandError` (exit 2) naming ``option`` and the path.  Content that does not parse
+    or breaks the rules is an :class:`InvalidFileError` (exit 1) listing every problem; like the
+    library's loader, it never echoes a value under ``slack`` (the webhook URL is a secret).
+    """
+    kind = _format_of(path, option)
+    text = _read_text(path, option)
+    try:
+        if kind == "toml":
+            return WorkspaceSettings.from_toml(text, extra_webhook_hosts=extra_webhook_hosts)
+        return WorkspaceSettings.from_json(text, extra_webhook_hosts=extra_webhook_hosts)
+    except ValidationError as exc:
+        raise InvalidFileError(path, exc.problems) from None
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """JSON objects as key/value pairs, so a key given twice can be refused, not collapsed."""
+
+
+def _unpair(value: Any, path: str, problems: list[Problem]) -> Any:
+    if isinstance(value, _Pairs):
+        out: dict[str, Any] = {}
+        for key, item in value:
+            where = f"{path}.{key}" if path else key
+            if key in out:
+                problems.append(Problem(where, "duplicate_key", "the key is given twice"))
+            out[key] = _unpair(item, where, problems)
+        return out
+    if isinstance(value, list):
+        return [_unpair(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    return value
+
+
+def read_data_file(path: str, *, option: str) -> dict[str, Any]:
+    """A TOML or JSON file (by suffix) whose top level is a table, as plain data.
+
+    Errors as :func:`load_settings`: unreadable or unknown suffix -> :class:`CommandError`
+    (exit 2); not parsable, a key given twice (JSON), or not a table at the top ->
+    :class:`InvalidFileError` (exit 1).
+    """
+    kind = _format_of(path, option)
+    text = _read_text(path, option)
+    if kind == "toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidFileError(
+                path, [Problem("", "toml", f"is not valid TOML: {exc}")]
+            ) from None
+    try:
+        raw = json.loads(text, object_pairs_hook=_Pairs)
+    except json.JSONDecodeError as exc:
+        raise InvalidFileError(path, [Problem("", "json", f"is not valid JSON: {exc}")]) from None
+    problems: list[Problem] = []
+    data = _unpair(raw, "", problems)
+    if problems:
+        raise InvalidFileError(path, problems)
+    if not isinstance(data, dict):
+        raise InvalidFileError(
+            path, [Problem("", "type", f"must be a JSON object, got {type(data).__name__}")]
+        )
+    return data

@@ -1,19 +1,118 @@
-"""The ``diff``command (placeholder until it is written)."""
+"""``notifpolicy diff OLD NEW``: what saving NEW over OLD would change, field by field.
+
+The changes are the library's ``diff`` (the ones an audit entry records): dotted paths with old
+and new values, ``business_hours`` as one field, the version not a field, and the webhook URL
+shown as ``<redacted>``.  Both files must be valid; an invalid one has its problems printed and
+the exit code is 1.
+
+Exit codes: 0 compared (with or without changes), 1 a file is invalid, 2 unreadable file or bad
+usage.  With ``--exit-code``, a comparison that finds changes exits 3 instead of 0, so a script
+can tell "changed" from "invalid" (diff(1) and ``git diff --exit-code`` use 1 for "changed",
+but here 1 already means invalid, as for every command).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
-from notifpolicy.cli._common import CommandError, Output, add_json_flag
+from notifpolicy import FieldChange, WorkspaceSettings, diff
+from notifpolicy.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    InvalidFileError,
+    Output,
+    add_json_flag,
+    add_webhook_host_flag,
+    format_problem,
+    load_settings,
+    problem_dict,
+)
+
+#: ``--exit-code`` and the files differ.
+EXIT_CHANGED = 3
+
+DESCRIPTION = """\
+Show what saving NEW over OLD would change: each changed field's dotted path with its old and
+new value, as the audit log records it. The Slack webhook URL is shown as <redacted>. Both
+files must be valid settings (TOML or JSON, by suffix).
+
+exit codes: 0 compared (changes or not), 1 a file is invalid, 2 unreadable file or bad usage,
+3 changes found (only with --exit-code)
+"""
 
 
 def register(sub: Any) -> None:
     """Add ``diff`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser("diff", help="(not written yet)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "diff",
+        help="what a save would change, field by field",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", help="the saved settings (.toml or .json)")
+    parser.add_argument("new", metavar="NEW", help="the draft to save (.toml or .json)")
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help=f"exit {EXIT_CHANGED} when there are changes (0 when there are none)",
+    )
+    add_webhook_host_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(run=run)
 
 
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _change_dict(change: FieldChange) -> dict[str, Any]:
+    return {"path": change.path, "old": change.old, "new": change.new}
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
-    raise CommandError("diff is not written yet")
+    loaded: dict[str, WorkspaceSettings] = {}
+    invalid: list[InvalidFileError] = []
+    for option, path in (("OLD", args.old), ("NEW", args.new)):
+        try:
+            loaded[option] = load_settings(
+                path, option=option, extra_webhook_hosts=args.webhook_host
+            )
+        except InvalidFileError as error:
+            invalid.append(error)
+    if invalid:
+        for bad in invalid:
+            count = len(bad.problems)
+            out.line(f"{bad.source}: invalid, {count} problem{'' if count == 1 else 's'}")
+            for problem in bad.problems:
+                out.line(f"  {format_problem(problem)}")
+        out.document(
+            {
+                "old": args.old,
+                "new": args.new,
+                "valid": False,
+                "problems": [
+                    {"file": e.source, **problem_dict(p)} for e in invalid for p in e.problems
+                ],
+                "changes": None,
+            }
+        )
+        return EXIT_INVALID
+    changes = diff(loaded["OLD"], loaded["NEW"])
+    if changes:
+        out.line(f"{len(changes)} change{'' if len(changes) == 1 else 's'}:")
+        for change in changes:
+            out.line(f"  {change.path}: {_value(change.old)} → {_value(change.new)}")
+    else:
+        out.line("No changes.")
+    out.document(
+        {
+            "old": args.old,
+            "new": args.new,
+            "valid": True,
+            "problems": [],
+            "changes": [_change_dict(c) for c in changes],
+        }
+    )
+    return EXIT_CHANGED if changes and args.exit_code else EXIT_OK
