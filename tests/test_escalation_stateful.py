@@ -2,8 +2,8 @@
 
 The machine plays a helpdesk: conversations are created, assigned, unassigned, answered (with
 workers' clocks a little off), closed and reopened, and admins change the escalation settings,
-while simulated time advances.  The host does what ``docs/escalations.md`` recommends: after every
-change it calls ``due`` and claims the keys, then sleeps until ``next_check_at``.
+while simulated time advances.  The host does what ``docs/concepts/escalations.md`` recommends:
+after every change it calls ``due`` and claims the keys, then sleeps until ``next_check_at``.
 
 Brute force, on the side: between two changes the conversations are constant, so the machine
 samples that stretch (a coarse grid, and every due instant of the reference with one microsecond

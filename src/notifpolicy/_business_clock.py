@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Two rules decide everything (see ``docs/escalations.md``):
+Two rules decide everything (see ``docs/concepts/escalations.md``):
 
 * business hours are a predicate on the **local wall clock and local date** of an instant: an
   instant is open when its wall-clock reading in the workspace zone lies inside an opening range

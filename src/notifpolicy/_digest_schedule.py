@@ -1,10 +1,10 @@
 """Digest schedules: the daily summary and the weekly report.
 
 A digest is a point event: one send instant per scheduled local date, the wall time on that date
-resolved as PEP 495 ``fold=0`` (docs/time-semantics.md, rule 3).  Local dates are counted as
-days since the local 1970-01-01, so "the send for date D" is ``resolve(D * 86400 + send time)``
-on the zone's offset table (``_zonecache``); weekdays are ``(D + 3) % 7`` (1970-01-01 was a
-Thursday).
+resolved as PEP 495 ``fold=0`` (docs/concepts/time-semantics.md, rule 3).  Local dates are
+counted as days since the local 1970-01-01, so "the send for date D" is
+``resolve(D * 86400 + send time)`` on the zone's offset table (``_zonecache``); weekdays are
+``(D + 3) % 7`` (1970-01-01 was a Thursday).
 
 Everything else follows from one search, ``_Schedule._bracket``: the latest scheduled date whose
 send instant is at or before an instant, that instant, and the next send.  It relies on send

@@ -1,6 +1,6 @@
 """Escalations: which are due now, and when to look again.
 
-Two clocks per open conversation (``docs/escalations.md`` has the rules and a timeline):
+Two clocks per open conversation (``docs/concepts/escalations.md`` has the rules and a timeline):
 
 * *unassigned*: due at ``unassigned_since + escalation.unassigned.after_minutes`` in real time,
   once per unassigned spell (the spell's start is in the key);

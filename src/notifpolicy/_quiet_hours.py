@@ -1,10 +1,10 @@
 """Quiet hours: one daily window of the workspace's local wall clock.
 
 An instant is quiet when the wall clock in the workspace zone reads a time inside
-``[start, end)``; nothing else counts (docs/time-semantics.md, rule 1).  The arithmetic runs on
-whole seconds since the epoch with a per-zone offset table (``_zonecache``): within one offset
-segment the wall clock is the instant plus a constant, so the end of quiet is a subtraction, and
-only a transition on the way needs a second look.
+``[start, end)``; nothing else counts (docs/concepts/time-semantics.md, rule 1).  The arithmetic
+runs on whole seconds since the epoch with a per-zone offset table (``_zonecache``): within one
+offset segment the wall clock is the instant plus a constant, so the end of quiet is a
+subtraction, and only a transition on the way needs a second look.
 
 ``is_quiet`` and ``quiet_until`` start with a fast path for the common call (a zone and a UTC day
 seen before); anything else, including every invalid argument, takes the checked path, which

@@ -4,7 +4,7 @@ A :class:`Reason` is a code plus, where it matters, the kind it is about.  The c
 the public contract: hosts store them, filter on them and show them; a code is never renamed or
 reused for another meaning (new codes may be added).  The sentences for people come from the
 message catalog (``explain``), in the reader's language; :attr:`ReasonCode.description` is the
-English definition for developers, the one ``docs/decisions.md`` lists.
+English definition for developers, the one ``docs/concepts/decisions.md`` lists.
 
 Reasons carry no per-decision data, so the decision engine shares one instance per (code, kind)
 instead of allocating a new one for every member (:func:`reason`).

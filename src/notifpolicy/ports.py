@@ -2,8 +2,9 @@
 
 Each is a :class:`typing.Protocol`; one object may implement several (the SQLite adapter and the
 in-memory fake implement all the store ports).  The pure core never imports this module; the
-service shell is the only code that calls ports.  ``docs/ports.md`` says, port by port, what an
-implementation must guarantee; one contract test suite checks every implementation shipped here.
+service shell is the only code that calls ports.  ``docs/concepts/ports.md`` says, port by port,
+what an implementation must guarantee; one contract test suite checks every implementation
+shipped here.
 """
 
 from __future__ import annotations
