@@ -1,19 +1,155 @@
-"""The ``simulate``command (placeholder until it is written)."""
+"""The ``simulate`` command: one day of made-up helpdesk traffic through the real service.
+
+``notifpolicy simulate SETTINGS --day YYYY-MM-DD`` draws a team and a day of conversations from
+``--seed`` (:mod:`._traffic`), plays them through :class:`~notifpolicy.service.NotificationService`
+on a SQLite store with a manual clock and recording transports (:mod:`._sim_run`), and prints the
+timeline and a summary (:mod:`._sim_report`).  Same seed, same bytes.  ``docs/simulate.md`` says
+which window runs and why.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+from typing import IO, Any
 
-from notifpolicy.cli._common import CommandError, Output, add_json_flag
+from notifpolicy import StorageError, ValidationError, WorkspaceSettings
+from notifpolicy.adapters.sqlite import SqliteStore
+from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Output, add_json_flag
+from notifpolicy.cli._sim_progress import ProgressBar
+from notifpolicy.cli._sim_report import json_document, text_lines
+from notifpolicy.cli._sim_run import Simulation, simulate
+from notifpolicy.cli._traffic import plan_day
+
+__all__ = ["register", "run"]
+
+AGENTS = (1, 50)
+CONVERSATIONS = (0, 1000)
+SEEDS = (0, 2**63 - 1)
+# The zone data and the business-hours clock are reliable well inside these years.
+DAYS = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_INT = re.compile(r"[0-9]{1,20}", re.ASCII)
 
 
 def register(sub: Any) -> None:
     """Add ``simulate`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser("simulate", help="(not written yet)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "simulate",
+        help="play one day of made-up helpdesk traffic through the notification service",
+        description=(
+            "Play one local day of made-up helpdesk traffic (drawn from --seed) through the "
+            "notification service on a SQLite store, with recording transports, and print the "
+            "timeline and a summary."
+        ),
+    )
+    parser.add_argument("settings", metavar="SETTINGS", help="workspace settings (.toml or .json)")
+    parser.add_argument(
+        "--day", required=True, metavar="YYYY-MM-DD", help="the local date to simulate"
+    )
+    parser.add_argument(
+        "--db", metavar="PATH", help="keep the SQLite store in this new file (default: temporary)"
+    )
+    parser.add_argument("--seed", default="1", metavar="N", help="random seed (default: 1)")
+    parser.add_argument(
+        "--agents",
+        default="4",
+        metavar="N",
+        help=f"agents besides the owner and the admin ({AGENTS[0]}-{AGENTS[1]}; default: 4)",
+    )
+    parser.add_argument(
+        "--conversations",
+        default="40",
+        metavar="N",
+        help=f"conversations during the day ({CONVERSATIONS[0]}-{CONVERSATIONS[1]}; default: 40)",
+    )
     add_json_flag(parser)
     parser.set_defaults(run=run)
 
 
+def _whole(option: str, raw: str, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    value = int(raw) if _INT.fullmatch(raw) else None
+    if value is None or not low <= value <= high:
+        raise CommandError(f"{option}: expected a whole number from {low} to {high}, got {raw!r}")
+    return value
+
+
+def _day(raw: str) -> dt.date:
+    expected = f"a date as YYYY-MM-DD from {DAYS[0]} to {DAYS[1]}"
+    try:
+        day = dt.date.fromisoformat(raw) if _DATE.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None or not DAYS[0] <= day <= DAYS[1]:
+        raise CommandError(f"--day: expected {expected}, got {raw!r}")
+    return day
+
+
+def _load_settings(raw: str) -> WorkspaceSettings:
+    """TOML or JSON by suffix; unreadable is a usage error, invalid is EXIT_INVALID."""
+    path = Path(raw)
+    suffix = path.suffix.lower()
+    if suffix not in {".toml", ".json"}:
+        raise CommandError(f"SETTINGS: expected a .toml or .json file, got {raw!r}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"SETTINGS: cannot read {raw!r}: {reason}") from None
+    try:
+        return (
+            WorkspaceSettings.from_toml(text)
+            if suffix == ".toml"
+            else (WorkspaceSettings.from_json(text))
+        )
+    except ValidationError as exc:
+        problems = "; ".join(" ".join(str(p).split()) for p in exc.problems)
+        raise CommandError(
+            f"SETTINGS: {raw} is not valid: {problems}", exit_code=EXIT_INVALID
+        ) from None
+
+
+def _open_store(raw: str | None, folder: str) -> SqliteStore:
+    if raw is None:
+        return SqliteStore(Path(folder) / "simulate.sqlite3")
+    if Path(raw).exists():
+        # Escalations, digests and catch-ups are claimed once per store: an old file would
+        # silently hide them.
+        raise CommandError(
+            f"--db: expected a path to a new file, got {raw!r}, which exists; "
+            "remove it or choose another"
+        )
+    try:
+        return SqliteStore(raw)
+    except StorageError as exc:
+        raise CommandError(f"--db: {exc} ({raw!r})") from None
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
-    raise CommandError("simulate is not written yet")
+    day = _day(args.day)
+    seed = _whole("--seed", args.seed, SEEDS)
+    agents = _whole("--agents", args.agents, AGENTS)
+    conversations = _whole("--conversations", args.conversations, CONVERSATIONS)
+    settings = _load_settings(args.settings)
+    plan = plan_day(settings, day, seed=seed, agents=agents, conversations=conversations)
+    bar = ProgressBar(out.errors, enabled=not out.json and _is_tty(out.errors))
+    with tempfile.TemporaryDirectory(prefix="notifpolicy-simulate-") as folder:
+        store = _open_store(args.db, folder)
+        try:
+            result: Simulation = simulate(settings, plan, store, progress=bar.update)
+        finally:
+            store.close()
+            bar.close()
+    out.document(json_document(result, store=args.db))
+    for line in text_lines(result, store=args.db):
+        out.line(line)
+    return EXIT_OK
