@@ -23,7 +23,8 @@ from notifpolicy import (
 )
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._catchup import CatchUp, build_catchups, catchup_text
-from notifpolicy._decide import Decision, Outcome, decide
+from notifpolicy._decide import decide
+from notifpolicy._decision import Decision, Outcome
 from notifpolicy._events import ConversationCreated, Event, MemberMentioned
 from notifpolicy._reasons import ReasonCode
 from notifpolicy.testing._decision_strategies import events, preferences_for, rosters

@@ -33,14 +33,14 @@ from notifpolicy import (
     WorkspaceSettings,
     effective_preference,
 )
-from notifpolicy._decide import (
+from notifpolicy._decide import decide
+from notifpolicy._decision import (
     CHANNEL_ORDER,
     SLACK_CHANNEL,
     Decision,
     Outcome,
     Ruling,
     _fast_decision,
-    decide,
 )
 from notifpolicy._events import (
     ConversationCreated,

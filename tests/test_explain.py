@@ -27,7 +27,8 @@ from notifpolicy import (
     WorkspaceSettings,
 )
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._decide import SLACK_CHANNEL, Decision, Outcome, decide
+from notifpolicy._decide import decide
+from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome
 from notifpolicy._events import (
     ConversationCreated,
     ConversationUnassigned,

@@ -29,7 +29,8 @@ from notifpolicy import (
     ValidationError,
     WorkspaceSettings,
 )
-from notifpolicy._decide import SLACK_CHANNEL, Decision, Outcome, decide
+from notifpolicy._decide import decide
+from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome
 from notifpolicy._events import (
     ConversationCreated,
     DigestReady,

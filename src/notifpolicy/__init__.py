@@ -12,15 +12,8 @@ from notifpolicy._business_hours import BusinessHours, OpeningRange
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._catchup import CatchUp, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState, ConversationStatus
-from notifpolicy._decide import (
-    SLACK_CHANNEL,
-    Decision,
-    Outcome,
-    Recipient,
-    Ruling,
-    SlackTarget,
-    decide,
-)
+from notifpolicy._decide import decide
+from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome, Recipient, Ruling, SlackTarget
 from notifpolicy._digest import DigestReport, Insight, Trend, TrendMetric, build_report
 from notifpolicy._digest_render import RenderedDigest, render_digest
 from notifpolicy._digest_report import (

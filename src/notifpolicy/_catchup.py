@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._decide import CHANNEL_ORDER, Decision, Outcome
+from notifpolicy._decision import CHANNEL_ORDER, Decision, Outcome
 from notifpolicy._errors import ValidationError
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._keys import key_part

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._decide import Decision, Outcome
+from notifpolicy._decision import Decision, Outcome
 from notifpolicy._errors import ValidationError
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._reasons import Reason, ReasonCode
@@ -216,7 +216,7 @@ def explain(
     ``kinds`` is the host's registry, for the names of its rules and Slack events.
 
     >>> from notifpolicy import Channel, Member, Role, Roster, WorkspaceSettings
-    >>> from notifpolicy._decide import Decision, Outcome
+    >>> from notifpolicy._decision import Decision, Outcome
     >>> from notifpolicy._reasons import Reason, ReasonCode
     >>> d = Decision.of("ann", Channel.EMAIL, ("mention",), event_id="e1", conversation_id="c1",
     ...                 outcome=Outcome.SUPPRESS,

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._decide import Decision, Outcome
+from notifpolicy._decision import Decision, Outcome
 from notifpolicy._errors import ValidationError
 from notifpolicy._events import Event
 from notifpolicy._settings import WorkspaceSettings
@@ -126,7 +126,7 @@ def slack_payload(
     ``"https://desk.example/c/{conversation_id}"`` adds a link (the id is percent-encoded).
 
     >>> from notifpolicy import Channel, WorkspaceSettings
-    >>> from notifpolicy._decide import SLACK_CHANNEL, Decision, Outcome
+    >>> from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome
     >>> from notifpolicy._events import ConversationCreated
     >>> event = ConversationCreated(id="e1", conversation_id="c42", subject="Refund <!channel>")
     >>> d = Decision.of(SLACK_CHANNEL, Channel.SLACK, event.kinds, event_id="e1",

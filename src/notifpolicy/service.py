@@ -34,7 +34,8 @@ import attrs
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._catchup import CatchUp, _is_summarized, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState
-from notifpolicy._decide import Decision, Outcome, decide
+from notifpolicy._decide import decide
+from notifpolicy._decision import Decision, Outcome
 from notifpolicy._digest import build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest

@@ -1,0 +1,403 @@
+"""The decision values: :class:`Decision`, its shared :class:`Ruling`, :class:`Outcome`.
+
+A decision is one (recipient, channel) and a ruling: the outcome, the reasons, the kinds it is
+about and, for a deferral, when it is delivered.  ``decide`` (in ``_decide``) builds many
+decisions per event and shares one ruling between all that come out alike, so a decision costs
+one small allocation; this module holds the values and their validation and storage form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+
+from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._kinds import Channel
+from notifpolicy._reasons import Reason, ReasonCode, reason
+from notifpolicy._timeutil import require_aware
+
+__all__ = [
+    "CHANNEL_ORDER",
+    "SLACK_CHANNEL",
+    "Decision",
+    "Outcome",
+    "Recipient",
+    "Ruling",
+    "SlackTarget",
+]
+
+UTC = dt.UTC
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+class Outcome(enum.Enum):
+    """What happens to one (recipient, channel)."""
+
+    DELIVER = "deliver"  # now
+    SUPPRESS = "suppress"  # never (the reasons say why)
+    DEFER = "defer"  # at ``deliver_at``, when quiet hours end
+
+
+class SlackTarget(enum.Enum):
+    """The workspace's Slack channel as a recipient (members are named by their ids)."""
+
+    CHANNEL = "slack_channel"
+
+
+SLACK_CHANNEL = SlackTarget.CHANNEL
+"""The recipient of every Slack decision."""
+
+Recipient: TypeAlias = str | SlackTarget
+"""A member id, or :data:`SLACK_CHANNEL`."""
+
+# Member channels in the order decisions list them; Slack comes last.
+CHANNEL_ORDER = (Channel.IN_APP, Channel.EMAIL, Channel.PUSH)
+
+
+def _to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Ruling:
+    """What a decision says apart from its recipient: built once per call and shared.
+
+    - ``channel``: where the notification goes (``SLACK`` for the Slack channel);
+    - ``kinds``: the kinds the decision is about (the ones that are on, when any is; else the
+      ones that are off);
+    - ``outcome``, and ``deliver_at`` exactly when the outcome is ``DEFER``;
+    - ``reasons``: at least one unless the outcome is ``DELIVER`` (a delivery outside quiet
+      hours needs none);
+    - ``held_until``: when quiet hours held the decision, the end of that quiet period
+      (``quiet_until(now)``): the instant a ``defer`` delivers and a ``summarize`` catch-up is
+      due.  Decisions held in one quiet period share it.
+    """
+
+    channel: Channel
+    event_id: str
+    conversation_id: str | None
+    kinds: tuple[str, ...] = attrs.field(converter=_to_tuple)
+    outcome: Outcome
+    reasons: tuple[Reason, ...] = attrs.field(default=(), converter=_to_tuple)
+    deliver_at: dt.datetime | None = None
+    held_until: dt.datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = _check_ruling(self)
+        if problems:
+            raise ValidationError(problems)
+
+
+def _check_ruling(r: Ruling) -> list[Problem]:
+    # Typed fields, but hosts rebuild rulings from their own stored data: check anyway.
+    problems: list[Problem] = []
+    channel: object = r.channel
+    outcome: object = r.outcome
+    if not isinstance(channel, Channel):
+        problems.append(Problem("channel", "type", f"must be a Channel, got {channel!r}"))
+    if not isinstance(r.event_id, str) or not r.event_id:
+        problems.append(
+            Problem("event_id", "type", f"must be a non-empty string, got {r.event_id!r}")
+        )
+    if r.conversation_id is not None and (
+        not isinstance(r.conversation_id, str) or not r.conversation_id
+    ):
+        problems.append(
+            Problem(
+                "conversation_id",
+                "type",
+                f"must be a non-empty string or None, got {r.conversation_id!r}",
+            )
+        )
+    if not r.kinds or not all(isinstance(k, str) and k for k in r.kinds):
+        problems.append(
+            Problem("kinds", "type", f"must be one or more kind names, got {r.kinds!r}")
+        )
+    if not isinstance(outcome, Outcome):
+        problems.append(Problem("outcome", "type", f"must be an Outcome, got {outcome!r}"))
+    if not all(isinstance(x, Reason) for x in r.reasons):
+        problems.append(Problem("reasons", "type", f"must be Reason values, got {r.reasons!r}"))
+    elif isinstance(outcome, Outcome) and outcome is not Outcome.DELIVER and not r.reasons:
+        # Every decision that does not deliver says why.
+        problems.append(
+            Problem("reasons", "missing_reason", f"a {outcome.value} decision must say why")
+        )
+    for name, value in (("deliver_at", r.deliver_at), ("held_until", r.held_until)):
+        if value is not None:
+            try:
+                require_aware(value, path=name)
+            except ValidationError as e:
+                problems.extend(e.problems)
+    if (r.deliver_at is None) == (outcome is Outcome.DEFER):
+        problems.append(
+            Problem("deliver_at", "defer", "is required for a defer decision, and only for one")
+        )
+    return problems
+
+
+@attrs.frozen(repr=False)
+class Decision:
+    """One (recipient, channel): a member id or :data:`SLACK_CHANNEL`, and its :class:`Ruling`.
+
+    The ruling's fields read as the decision's own: ``channel``, ``kinds``, ``event_id``,
+    ``conversation_id``, ``outcome``, ``deliver_at``, ``held_until``, ``reasons``.
+
+    >>> d = Decision.of("u1", Channel.EMAIL, ("mention",), event_id="e1", conversation_id="c1",
+    ...                 outcome=Outcome.DELIVER)
+    >>> d.outcome, d.kinds, d.member_id, d.channel
+    (<Outcome.DELIVER: 'deliver'>, ('mention',), 'u1', <Channel.EMAIL: 'email'>)
+    """
+
+    recipient: Recipient
+    ruling: Ruling
+
+    def __attrs_post_init__(self) -> None:
+        # `decide` builds its decisions without this check (see `_fast_decision`): they are
+        # consistent by construction.  Decisions built by hand are checked.
+        recipient: object = self.recipient
+        ruling: object = self.ruling
+        if not isinstance(ruling, Ruling):
+            raise ValidationError.single("ruling", "type", f"must be a Ruling, got {ruling!r}")
+        if ruling.channel is Channel.SLACK:
+            if recipient is not SLACK_CHANNEL:
+                raise ValidationError.single(
+                    "recipient", "type", f"must be SLACK_CHANNEL on Slack, got {recipient!r}"
+                )
+        elif not isinstance(recipient, str) or not recipient:
+            raise ValidationError.single(
+                "recipient", "type", f"must be a member id, got {recipient!r}"
+            )
+
+    @classmethod
+    def of(
+        cls,
+        recipient: Recipient,
+        channel: Channel,
+        kinds: Iterable[str],
+        *,
+        event_id: str,
+        conversation_id: str | None,
+        outcome: Outcome,
+        reasons: Iterable[Reason] = (),
+        deliver_at: dt.datetime | None = None,
+        held_until: dt.datetime | None = None,
+    ) -> Decision:
+        """A decision from its fields, the ruling built for it."""
+        return cls(
+            recipient,
+            Ruling(
+                channel,
+                event_id,
+                conversation_id,
+                tuple(kinds),
+                outcome,
+                tuple(reasons),
+                deliver_at,
+                held_until,
+            ),
+        )
+
+    @property
+    def channel(self) -> Channel:
+        return self.ruling.channel
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.ruling.kinds
+
+    @property
+    def event_id(self) -> str:
+        return self.ruling.event_id
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self.ruling.conversation_id
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.ruling.outcome
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.ruling.reasons
+
+    @property
+    def deliver_at(self) -> dt.datetime | None:
+        return self.ruling.deliver_at
+
+    @property
+    def held_until(self) -> dt.datetime | None:
+        return self.ruling.held_until
+
+    @property
+    def member_id(self) -> str | None:
+        """The member's id, or None for the Slack channel."""
+        recipient = self.recipient
+        return recipient if isinstance(recipient, str) else None
+
+    @property
+    def is_slack(self) -> bool:
+        return self.recipient is SLACK_CHANNEL
+
+    def codes(self) -> tuple[ReasonCode, ...]:
+        """The reasons' codes, in order."""
+        return tuple(r.code for r in self.ruling.reasons)
+
+    def __repr__(self) -> str:
+        r = self.ruling
+        return (
+            f"Decision(recipient={self.recipient!r}, channel={r.channel!r}, kinds={r.kinds!r}, "
+            f"outcome={r.outcome!r}, reasons={r.reasons!r}, deliver_at={r.deliver_at!r}, "
+            f"held_until={r.held_until!r}, event_id={r.event_id!r}, "
+            f"conversation_id={r.conversation_id!r})"
+        )
+
+    # -- storage form ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for the host's outbox; :meth:`from_dict` reads it back.
+
+        The Slack channel's recipient is ``None`` (its channel is ``"slack"``); instants are
+        ISO 8601 in UTC.
+        """
+        r = self.ruling
+        return {
+            "recipient": self.member_id,
+            "channel": r.channel.value,
+            "kinds": list(r.kinds),
+            "event_id": r.event_id,
+            "conversation_id": r.conversation_id,
+            "outcome": r.outcome.value,
+            "reasons": [{"code": x.code.value, "kind": x.kind} for x in r.reasons],
+            "deliver_at": _iso(r.deliver_at),
+            "held_until": _iso(r.held_until),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """Read :meth:`to_dict`'s form strictly; a :class:`ValidationError` names each problem."""
+        return _decision_from_dict(data)
+
+
+# `decide` allocates one Decision per (recipient, channel) and nothing else per decision.  The
+# attrs `__init__` of a frozen class sets each field through `object.__setattr__` and then runs
+# the consistency check, which together cost more than the rest of a decision; the slot
+# descriptors set the same two fields directly.  Equal to `Decision(recipient, ruling)`.
+_NEW = object.__new__
+_SET_RECIPIENT = Decision.__dict__["recipient"].__set__
+_SET_RULING = Decision.__dict__["ruling"].__set__
+
+
+def _fast_decision(recipient: Recipient, ruling: Ruling) -> Decision:
+    decision: Decision = _NEW(Decision)
+    _SET_RECIPIENT(decision, recipient)
+    _SET_RULING(decision, ruling)
+    return decision
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+_DECISION_KEYS = (
+    "recipient",
+    "channel",
+    "kinds",
+    "event_id",
+    "conversation_id",
+    "outcome",
+    "reasons",
+    "deliver_at",
+    "held_until",
+)
+
+
+def _decision_from_dict(data: object) -> Decision:
+    if not isinstance(data, Mapping):
+        raise ValidationError.single("", "type", f"must be a decision mapping, got {data!r}"[:120])
+    problems: list[Problem] = []
+    for key in data:
+        if key not in _DECISION_KEYS:
+            problems.append(
+                Problem(
+                    str(key), "unknown_key", f"unknown key; expected {', '.join(_DECISION_KEYS)}"
+                )
+            )
+    for key in _DECISION_KEYS:
+        if key not in data:
+            problems.append(Problem(key, "missing", "is required"))
+    if problems:
+        raise ValidationError(problems)
+    channel = _enum(Channel, data["channel"], "channel", problems)
+    outcome = _enum(Outcome, data["outcome"], "outcome", problems)
+    recipient = data["recipient"]
+    if channel is Channel.SLACK:
+        if recipient is not None:
+            problems.append(Problem("recipient", "type", "must be null for the Slack channel"))
+    elif channel is not None and (not isinstance(recipient, str) or not recipient):
+        problems.append(Problem("recipient", "type", f"must be a member id, got {recipient!r}"))
+    kinds = data["kinds"]
+    if not isinstance(kinds, list | tuple):
+        problems.append(Problem("kinds", "type", f"must be a list of kind names, got {kinds!r}"))
+        kinds = ()
+    reasons: list[Reason] = []
+    raw_reasons = data["reasons"]
+    if not isinstance(raw_reasons, list | tuple):
+        problems.append(Problem("reasons", "type", f"must be a list, got {raw_reasons!r}"))
+        raw_reasons = ()
+    for i, item in enumerate(raw_reasons):
+        path = f"reasons[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"code", "kind"}:
+            problems.append(Problem(path, "type", "must be a mapping with code and kind"))
+            continue
+        code = _enum(ReasonCode, item["code"], f"{path}.code", problems)
+        kind = item["kind"]
+        if kind is not None and (not isinstance(kind, str) or not kind):
+            problems.append(
+                Problem(f"{path}.kind", "type", f"must be a kind or null, got {kind!r}")
+            )
+        elif code is not None:
+            reasons.append(reason(code, kind))
+    instants = {name: _instant(data[name], name, problems) for name in ("deliver_at", "held_until")}
+    if problems or channel is None or outcome is None:  # a None here came with a problem
+        raise ValidationError(problems)
+    ruling = Ruling(
+        channel,
+        data["event_id"],
+        data["conversation_id"],
+        tuple(kinds),
+        outcome,
+        tuple(reasons),
+        instants["deliver_at"],
+        instants["held_until"],
+    )
+    return Decision(SLACK_CHANNEL if channel is Channel.SLACK else recipient, ruling)
+
+
+def _enum(cls: type[_E], value: object, path: str, problems: list[Problem]) -> _E | None:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in cls)
+        problems.append(Problem(path, "type", f"must be one of {allowed}, got {value!r}"))
+        return None
+
+
+def _instant(value: object, path: str, problems: list[Problem]) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.utcoffset() is not None:
+            return parsed.astimezone(UTC)
+    problems.append(
+        Problem(path, "type", f"must be an ISO 8601 instant with an offset or null, got {value!r}")
+    )
+    return None
