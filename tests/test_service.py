@@ -20,7 +20,7 @@ from notifpolicy import (
 )
 from notifpolicy._digest_report import ConversationRecord, Reply
 from notifpolicy._events import ConversationCreated, MemberMentioned
-from notifpolicy._outbox import OutboxStatus, SendResult, SendStatus
+from notifpolicy._outbox import OutboxItem, OutboxStatus, SendResult, SendStatus
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
 from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
@@ -153,6 +153,45 @@ def test_summarize_sends_one_catch_up_per_member_once(store):
     again = w.service.tick(now=end + dt.timedelta(minutes=5))
     assert again.catchups == ()
     assert len([d for d in w.transports[Channel.EMAIL].sent if d.item.recipient == "anna"]) == 1
+
+
+class CountingStore(InMemoryStore):
+    """Counts the held items each catch-up pass reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held_read: list[int] = []
+
+    def held(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[OutboxItem, ...]:
+        found = super().held(workspace_id, start, end)
+        self.held_read.append(len(found))
+        return found
+
+
+def test_a_summarised_night_is_not_read_again_on_every_tick():
+    # Each tick after a quiet period used to re-read (and re-decode) the week's held items,
+    # which made a busy day quadratic in the night's traffic.
+    store = CountingStore()
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "summarize"}})
+    w.clock.set(dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC))
+    w.service.handle(created(1))
+    w.service.handle(created(2))
+    end = dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
+    store.held_read.clear()
+    assert len(w.service.tick(now=end).catchups) == 3
+    for minutes in (1, 2, 3):
+        w.service.tick(now=end + dt.timedelta(minutes=minutes))
+    held = sum(1 for i in store.items(WS) if i.status is OutboxStatus.HELD)
+    assert held == 10  # two conversations, five member deliveries each
+    assert store.held_read == [held, 0, 0, 0]
+    # A new worker (a restart) reads the week once and finds the catch-ups claimed.
+    again = NotificationService(
+        workspace_id=WS, store=store, roster=w.host, clock=w.clock, transports=w.transports
+    )
+    assert again.tick(now=end + dt.timedelta(minutes=4)).catchups == ()
+    assert store.held_read[-1] == held
 
 
 def test_escalation_fires_once_across_workers(store):

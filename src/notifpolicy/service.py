@@ -184,6 +184,10 @@ class NotificationService:
         self._jitter = jitter
         self._slack_interval = slack_interval
         self._slack_ready_at: dt.datetime | None = None
+        # Held items due before this instant are summarised already: every catch-up built from
+        # them was claimed (here or by another worker).  Without it, each tick after a quiet
+        # period would re-read and re-decode the whole week's held items.
+        self._caught_up_until: dt.datetime | None = None
         self._batch = batch
         self._lease = lease
         self._digest_grace = digest_grace
@@ -360,9 +364,26 @@ class NotificationService:
         preferences: Mapping[str, MemberPreferences],
         tally: _Tally,
     ) -> None:
-        held = self._store.held(self.workspace_id, now - _CATCHUP_LOOKBACK, now + _ONE_US)
-        if not held:
-            return
+        since = now - _CATCHUP_LOOKBACK
+        until = now + _ONE_US
+        if self._caught_up_until is not None:
+            # A held item is due at the end of its quiet period, after the instant it was held,
+            # so nothing can newly appear before the last pass's end.
+            since = max(since, self._caught_up_until)
+        held = self._store.held(self.workspace_id, since, until) if since < until else ()
+        if held:
+            self._summarize(held, now, settings, roster, preferences, tally)
+        self._caught_up_until = max(until, self._caught_up_until or until)
+
+    def _summarize(
+        self,
+        held: Sequence[OutboxItem],
+        now: dt.datetime,
+        settings: WorkspaceSettings,
+        roster: Roster,
+        preferences: Mapping[str, MemberPreferences],
+        tally: _Tally,
+    ) -> None:
         decisions = [Decision.from_dict(json.loads(i.body)) for i in held if i.body]
         catchups = build_catchups(
             decisions,
