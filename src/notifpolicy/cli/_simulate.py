@@ -16,9 +16,16 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from notifpolicy import StorageError, ValidationError, WorkspaceSettings
+from notifpolicy import StorageError
 from notifpolicy.adapters.sqlite import SqliteStore
-from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Output, add_json_flag
+from notifpolicy.cli._common import (
+    EXIT_OK,
+    CommandError,
+    Output,
+    add_json_flag,
+    add_webhook_host_flag,
+    load_settings,
+)
 from notifpolicy.cli._sim_progress import ProgressBar
 from notifpolicy.cli._sim_report import json_document, text_lines
 from notifpolicy.cli._sim_run import Simulation, simulate
@@ -26,8 +33,8 @@ from notifpolicy.cli._traffic import plan_day
 
 __all__ = ["register", "run"]
 
-AGENTS = (1, 50)
-CONVERSATIONS = (0, 1000)
+AGENTS = (1, 20)
+CONVERSATIONS = (0, 200)
 SEEDS = (0, 2**63 - 1)
 # The zone data and the business-hours clock are reliable well inside these years.
 DAYS = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
@@ -66,6 +73,7 @@ def register(sub: Any) -> None:
         metavar="N",
         help=f"conversations during the day ({CONVERSATIONS[0]}-{CONVERSATIONS[1]}; default: 40)",
     )
+    add_webhook_host_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(run=run)
 
@@ -74,7 +82,7 @@ def _whole(option: str, raw: str, bounds: tuple[int, int]) -> int:
     low, high = bounds
     value = int(raw) if _INT.fullmatch(raw) else None
     if value is None or not low <= value <= high:
-        raise CommandError(f"{option}: expected a whole number from {low} to {high}, got {raw!r}")
+        raise CommandError(f"{option}: expected a whole number from {low} to {high}; got {raw!r}")
     return value
 
 
@@ -85,46 +93,22 @@ def _day(raw: str) -> dt.date:
     except ValueError:
         day = None
     if day is None or not DAYS[0] <= day <= DAYS[1]:
-        raise CommandError(f"--day: expected {expected}, got {raw!r}")
+        raise CommandError(f"--day: expected {expected}; got {raw!r}")
     return day
 
 
-def _load_settings(raw: str) -> WorkspaceSettings:
-    """TOML or JSON by suffix; unreadable is a usage error, invalid is EXIT_INVALID."""
-    path = Path(raw)
-    suffix = path.suffix.lower()
-    if suffix not in {".toml", ".json"}:
-        raise CommandError(f"SETTINGS: expected a .toml or .json file, got {raw!r}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CommandError(f"SETTINGS: cannot read {raw!r}: {reason}") from None
-    try:
-        return (
-            WorkspaceSettings.from_toml(text)
-            if suffix == ".toml"
-            else (WorkspaceSettings.from_json(text))
-        )
-    except ValidationError as exc:
-        problems = "; ".join(" ".join(str(p).split()) for p in exc.problems)
-        raise CommandError(
-            f"SETTINGS: {raw} is not valid: {problems}", exit_code=EXIT_INVALID
-        ) from None
-
-
-def _open_store(raw: str | None, folder: str) -> SqliteStore:
+def _open_store(raw: str | None, folder: str, hosts: list[str]) -> SqliteStore:
     if raw is None:
-        return SqliteStore(Path(folder) / "simulate.sqlite3")
+        return SqliteStore(Path(folder) / "simulate.sqlite3", extra_webhook_hosts=hosts)
     if Path(raw).exists():
         # Escalations, digests and catch-ups are claimed once per store: an old file would
         # silently hide them.
         raise CommandError(
-            f"--db: expected a path to a new file, got {raw!r}, which exists; "
-            "remove it or choose another"
+            f"--db: expected a path to a new file; got {raw!r}, which exists "
+            "(remove it or choose another)"
         )
     try:
-        return SqliteStore(raw)
+        return SqliteStore(raw, extra_webhook_hosts=hosts)
     except StorageError as exc:
         raise CommandError(f"--db: {exc} ({raw!r})") from None
 
@@ -139,13 +123,16 @@ def run(args: argparse.Namespace, out: Output) -> int:
     seed = _whole("--seed", args.seed, SEEDS)
     agents = _whole("--agents", args.agents, AGENTS)
     conversations = _whole("--conversations", args.conversations, CONVERSATIONS)
-    settings = _load_settings(args.settings)
+    hosts: list[str] = args.webhook_host
+    settings = load_settings(args.settings, extra_webhook_hosts=hosts)
     plan = plan_day(settings, day, seed=seed, agents=agents, conversations=conversations)
     bar = ProgressBar(out.errors, enabled=not out.json and _is_tty(out.errors))
     with tempfile.TemporaryDirectory(prefix="notifpolicy-simulate-") as folder:
-        store = _open_store(args.db, folder)
+        store = _open_store(args.db, folder, hosts)
         try:
-            result: Simulation = simulate(settings, plan, store, progress=bar.update)
+            result: Simulation = simulate(
+                settings, plan, store, progress=bar.update, extra_webhook_hosts=hosts
+            )
         finally:
             store.close()
             bar.close()
