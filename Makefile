@@ -35,8 +35,12 @@ docs: $(VENV)/.installed
 
 test: lint typecheck pytest docs
 
+# The main job on the bundled example workspace: a Monday of generated helpdesk traffic (after a
+# DST weekend) through the service on a fresh SQLite file, printed as a timeline.
 demo: $(VENV)/.installed
-	$(PY) examples/demo.py
+	rm -f build/demo.sqlite3 build/demo.sqlite3-wal build/demo.sqlite3-shm
+	mkdir -p build
+	$(VENV)/bin/notifpolicy simulate examples/workspace.toml --day 2026-03-30 --db build/demo.sqlite3
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

@@ -33,8 +33,8 @@ from notifpolicy.cli._traffic import plan_day
 
 __all__ = ["register", "run"]
 
-AGENTS = (1, 20)
-CONVERSATIONS = (0, 200)
+AGENTS = (1, 100)
+CONVERSATIONS = (0, 2000)
 SEEDS = (0, 2**63 - 1)
 # The zone data and the business-hours clock are reliable well inside these years.
 DAYS = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
