@@ -377,6 +377,26 @@ def test_malformed_toml():
         WorkspaceSettings.from_toml(b"x = 1")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("load", "text", "message"),
+    [
+        (WorkspaceSettings.from_json, '{"version": ' + "9" * 5000 + "}", "not valid JSON"),
+        (WorkspaceSettings.from_json, "[" * 100_000, "nested too deeply"),
+        (WorkspaceSettings.from_json, '{"a":' * 3000 + "1" + "}" * 3000, "nested too deeply"),
+        (WorkspaceSettings.from_toml, "version = " + "9" * 5000, "not valid TOML"),
+        (WorkspaceSettings.from_toml, "x = " + "[" * 5000, "nested too deeply"),
+    ],
+    ids=["json-huge-int", "json-deep-list", "json-deep-object", "toml-huge-int", "toml-deep"],
+)
+def test_hostile_text_is_a_validation_error_not_a_crash(load, text, message):
+    # Python refuses integers over 4,300 digits and runs out of stack on deep nesting; a
+    # settings file from a form or an upload must still fail as invalid input.
+    with pytest.raises(ValidationError, match=message) as info:
+        load(text)
+    (problem,) = info.value.problems
+    assert problem.path == ""
+
+
 # -- warnings -----------------------------------------------------------------------------------
 
 

@@ -337,18 +337,25 @@ def _quiet_hours(r: Reader, data: object) -> QuietHours:
 # -- text formats ---------------------------------------------------------------------------------
 
 
+_TOO_DEEP = "is nested too deeply to read (settings are a few levels deep)"
+
+
 class _Pairs(list[tuple[str, Any]]):
     """A JSON object as read, pairs in order, so duplicate keys can be reported with a path."""
 
 
 def parse_json(text: str | bytes) -> Any:
     """JSON text to plain data; malformed JSON and duplicate keys are a ValidationError."""
+    problems: list[Problem] = []
     try:
         raw = json.loads(text, object_pairs_hook=_Pairs)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        value = _unpair(raw, "", problems)
+    except RecursionError:
+        raise ValidationError.single("", "json", _TOO_DEEP) from None
+    except ValueError as exc:
+        # JSONDecodeError, UnicodeDecodeError, and an integer longer than Python converts
+        # (sys.get_int_max_str_digits): all ValueErrors.
         raise ValidationError.single("", "json", f"is not valid JSON: {exc}") from None
-    problems: list[Problem] = []
-    value = _unpair(raw, "", problems)
     if problems:
         raise ValidationError(problems)
     return value
@@ -376,5 +383,7 @@ def parse_toml(text: str) -> dict[str, Any]:
         )
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError:
+        raise ValidationError.single("", "toml", _TOO_DEEP) from None
+    except ValueError as exc:  # TOMLDecodeError, and an integer too long to convert
         raise ValidationError.single("", "toml", f"is not valid TOML: {exc}") from None
