@@ -1,9 +1,9 @@
-"""The main job on the embedded defaults: load a workspace, resolve a member, save a change,
-then run one evening and morning of helpdesk traffic through the service on a SQLite file.
+"""A guided tour: load a workspace, resolve a member, save a change, then run one evening and
+morning of helpdesk traffic through the service on a SQLite file.
 
-Run with ``make demo`` or ``python examples/demo.py``.  The clock is a manual one and the
-transports print instead of sending, so the output is the same every run; the store is a real
-SQLite file in a temporary folder.
+Run with ``python examples/demo.py`` (``make demo`` runs ``notifpolicy simulate`` instead).  The
+clock is a manual one and the transports print instead of sending, so the output is the same
+every run; the store is a real SQLite file in a temporary folder.
 """
 
 from __future__ import annotations

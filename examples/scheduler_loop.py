@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import signal
 import threading
 from collections.abc import Sequence
@@ -102,13 +103,24 @@ def run(service: NotificationService, *, run_for: float | None, max_nap: float, 
         )
 
 
+def seconds(text: str) -> float:
+    """A number of seconds from 0.01 to a day: a zero nap would spin, a NaN never ends."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.01 <= value <= 86_400:  # False for NaN too
+        raise argparse.ArgumentTypeError(f"expected seconds from 0.01 to 86400, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--run-for", type=float, metavar="SECONDS", help="then stop")
-    parser.add_argument("--max-nap", type=float, default=60.0, metavar="SECONDS")
-    parser.add_argument("--retry-base", type=float, default=2.0, metavar="SECONDS")
+    parser.add_argument("--run-for", type=seconds, metavar="SECONDS", help="then stop")
+    parser.add_argument("--max-nap", type=seconds, default=60.0, metavar="SECONDS")
+    parser.add_argument("--retry-base", type=seconds, default=2.0, metavar="SECONDS")
     args = parser.parse_args(argv)
 
     store = InMemoryStore()

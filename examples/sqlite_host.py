@@ -25,10 +25,12 @@ import argparse
 import datetime as dt
 import os
 import ssl
+import sys
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from notifpolicy import (
     Channel,
@@ -40,6 +42,7 @@ from notifpolicy import (
     Role,
     Roster,
     Secret,
+    ValidationError,
     WorkspaceSettings,
 )
 from notifpolicy.adapters.slack import SlackWebhookTransport
@@ -127,15 +130,23 @@ def transports(args: argparse.Namespace) -> dict[Channel, Transport]:
     return {Channel.SLACK: slack, Channel.EMAIL: smtp}
 
 
-def ensure_settings(service: NotificationService, args: argparse.Namespace) -> WorkspaceSettings:
+def settings_draft(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings file, with the webhook URL given on the command line, checked."""
+    draft = WorkspaceSettings.from_toml(args.settings.read_text(encoding="utf-8")).to_dict()
+    if args.slack_webhook:
+        draft["slack"] = {**draft["slack"], "webhook_url": args.slack_webhook}
+    WorkspaceSettings.from_dict(draft)  # the URL check, before anything is written
+    return draft
+
+
+def ensure_settings(
+    service: NotificationService, args: argparse.Namespace, draft: dict[str, Any]
+) -> WorkspaceSettings:
     """First run: the owner saves the settings file (with the webhook URL given, if any)."""
     current = service.settings()
     if current.version > 1:
         print(f"Settings: version {current.version}, saved before")
         return current
-    draft = WorkspaceSettings.from_toml(args.settings.read_text(encoding="utf-8")).to_dict()
-    if args.slack_webhook:
-        draft["slack"] = {**draft["slack"], "webhook_url": args.slack_webhook}
     saved = service.save_settings(draft, actor=OLGA)
     print(f"Settings: Olga saved {args.settings.name}, version 1 -> {saved.value.version}")
     return saved.value
@@ -155,6 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             id=f"{run}-3", conversation_id="c-1043", assignee="anna", subject="Invoice question"
         ),
     ]
+    try:
+        draft = settings_draft(args)
+    except (OSError, ValidationError) as exc:
+        # Bad input is reported before the database file is created; the message never
+        # echoes the webhook URL (a secret).
+        print(f"sqlite_host: {args.settings.name}: {exc}", file=sys.stderr)
+        return 2
     clock = Clock(args.now)
     with SqliteStore(args.db) as store:
         service = NotificationService(
@@ -165,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             transports=transports(args),
             conversation_url_template="https://desk.example.org/c/{conversation_id}",
         )
-        settings = ensure_settings(service, args)
+        settings = ensure_settings(service, args, draft)
         print(f"Now: {clock.now().astimezone(settings.zone):%a %Y-%m-%d %H:%M %Z}")
 
         # In request handlers: each event is decided, written to the outbox, then sent.

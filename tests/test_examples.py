@@ -293,3 +293,37 @@ def test_scheduler_loop_stops_at_once_on_a_signal_while_asleep(sig):
     assert time.monotonic() - signalled < 3
     assert proc.returncode == 0
     assert rest.splitlines() == [f"stopped ({sig.name}); sent: []"]
+
+
+def test_sqlite_host_refuses_a_foreign_webhook_before_creating_the_database(tmp_path):
+    db = tmp_path / "desk.sqlite3"
+    url = "https://evil.example.com/services/T/B/SECRETTOKEN"
+    result = subprocess.run(
+        example_command("sqlite_host.py", "--db", db, "--slack-webhook", url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "slack.webhook_url: must point at an allowed webhook host" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "SECRETTOKEN" not in result.stdout + result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    "args", [["--run-for", "nan"], ["--run-for", "inf"], ["--max-nap", "0"], ["--retry-base", "-1"]]
+)
+def test_scheduler_loop_refuses_seconds_that_would_spin_or_never_end(args):
+    result = subprocess.run(
+        example_command("scheduler_loop.py", *args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"argument {args[0]}: expected seconds from 0.01 to 86400, got {args[1]!r}" in (
+        result.stderr
+    )
