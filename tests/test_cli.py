@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import zoneinfo
@@ -90,7 +91,7 @@ def test_help_returns_zero_and_lists_the_commands(capsys):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["check", "explain", "schedule", "diff"])
+@pytest.mark.parametrize("command", ["check", "explain", "schedule", "simulate", "diff"])
 def test_every_command_has_help_with_its_exit_codes(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == EXIT_OK
@@ -109,6 +110,74 @@ def test_usage_errors_exit_2(capsys):
     code, _, err = run(capsys, "check", EXAMPLE, "--bogus")
     assert code == EXIT_USAGE
     assert "unrecognized arguments: --bogus" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["explain", EXAMPLE, "--json", "--event", "mention"], "required: --at"),
+        (["check", EXAMPLE, "--bogus", "--json"], "unrecognized arguments: --bogus"),
+        (["schedule", "--json"], "the following arguments are required: SETTINGS, --from"),
+        (["check", EXAMPLE, "--js", "--bogus"], "unrecognized arguments: --bogus"),  # a prefix
+        (["simulate", "--json", "--day"], "argument --day: expected one argument"),
+        (["--json"], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_with_json_print_the_error_document(capsys, argv, message):
+    # Every command prints exactly one JSON document with --json, argparse's errors included;
+    # the usage and the message still go to stderr, and the exit code is still 2.
+    code, out, err = run(capsys, *argv)
+    assert code == EXIT_USAGE
+    doc = json.loads(out)
+    assert list(doc) == ["error", "exit_code"]
+    assert message in doc["error"]
+    assert doc["exit_code"] == EXIT_USAGE
+    assert err.startswith("usage: notifpolicy")
+    assert err.endswith(f": error: {doc['error']}\n")
+
+
+def test_usage_errors_without_json_print_nothing_on_stdout(capsys):
+    # `--json` after `--` or as an option's value is not the flag.
+    for argv in (
+        ["explain", EXAMPLE, "--event", "mention"],
+        ["check", "--", "--json", "extra"],
+        ["explain", EXAMPLE, "--event=--json"],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (EXIT_USAGE, ""), argv
+        assert err.startswith("usage: notifpolicy")
+
+
+def test_output_is_utf8_whatever_the_locale_says(tmp_path):
+    # PYTHONIOENCODING=ascii (or cp1252) would crash on "→" and write the JSON in another
+    # encoding: the command writes UTF-8 anyway, as docs/cli.md promises.
+    old = write(tmp_path, "old.toml", 'timezone = "UTC"\n')
+    new = write(tmp_path, "new.toml", 'timezone = "America/São_Paulo"\n')
+    new_ok = write(tmp_path, "new-ok.toml", 'timezone = "America/Sao_Paulo"\n')
+    missing = str(tmp_path / "ünknown.toml")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+
+    def notifpolicy(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "notifpolicy", *argv],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+
+    done = notifpolicy("diff", old, new_ok)
+    assert (done.returncode, done.stderr) == (EXIT_OK, b"")
+    assert done.stdout.decode("utf-8").splitlines() == [
+        "1 change:",
+        '  timezone: "UTC" → "America/Sao_Paulo"',
+    ]
+    done = notifpolicy("diff", old, new, "--json")
+    assert done.returncode == EXIT_INVALID
+    assert "São_Paulo" in json.loads(done.stdout.decode("utf-8"))["error"]
+    assert "São_Paulo" in done.stderr.decode("utf-8")
+    done = notifpolicy("check", missing)
+    assert done.returncode == EXIT_USAGE
+    assert "ünknown.toml" in done.stderr.decode("utf-8")
 
 
 def test_the_console_script_and_python_m_run(tmp_path):
@@ -276,6 +345,21 @@ def test_check_unreadable_files_exit_2(capsys, tmp_path):
         "cannot tell the file's format from its name; expected a name ending in .toml or .json"
         in err
     )
+
+
+def test_a_byte_order_mark_is_accepted(capsys, tmp_path):
+    # Some Windows editors start a UTF-8 file with a BOM; TOML would call it an invalid
+    # statement at line 1, column 1.
+    bom = "\ufeff"
+    toml = write(tmp_path, "bom.toml", f'{bom}timezone = "UTC"\n')
+    assert run(capsys, "check", toml) == (EXIT_OK, f"{toml}: valid, 0 warnings\n", "")
+    as_json = write(tmp_path, "bom.json", f'{bom}{{"timezone": "UTC"}}')
+    assert run(capsys, "check", as_json)[0] == EXIT_OK
+    roster = write(tmp_path, "team.toml", f'{bom}[[members]]\nid = "carl"\n')
+    argv = ["explain", toml, "--event", "new_conversation", "--at", "2026-03-02T12:00"]
+    code, doc = run_json(capsys, *argv, "--roster", roster)
+    assert code == EXIT_OK
+    assert {d["recipient"] for d in doc["decisions"] if d["channel"] != "slack"} == {"carl"}
 
 
 def test_check_webhook_host_widens_the_allowed_hosts(capsys, tmp_path):
@@ -459,6 +543,8 @@ def test_explain_other_events(capsys, tmp_path):
 
 def test_explain_at_forms(capsys):
     base = ["explain", EXAMPLE, "--event", "new_conversation", "--at"]
+    code, doc = run_json(capsys, *base, "2026-03-02T23:00:00.123456Z")  # six digits: exact
+    assert doc["at"]["utc"] == "2026-03-02T23:00:00.123456+00:00"
     code, doc = run_json(capsys, *base, "2026-03-02T23:00:00.250+01:00")
     assert doc["at"]["utc"] == "2026-03-02T22:00:00.250000+00:00"
     code, out, _ = run(capsys, *base, "2026-03-02T23:00:00.250+01:00")
@@ -495,9 +581,31 @@ def test_explain_refuses_a_wall_time_in_a_gap_or_a_fold(capsys):
     assert "2026-10-25T02:30:15+02:00 or 2026-10-25T02:30:15+01:00" in doc["error"]
 
 
+def test_explain_refuses_a_date_the_clocks_skip(capsys, tmp_path):
+    # Pacific/Apia skipped 2011-12-30 (it crossed the date line): the date has no first instant
+    # to start at; the next date's is not the one asked for.
+    path = settings_toml(tmp_path, timezone="Pacific/Apia")
+    base = ["explain", path, "--event", "new_conversation", "--at"]
+    code, out, err = run(capsys, *base, "2011-12-30")
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        "notifpolicy: error: --at: 2011-12-30 does not exist in Pacific/Apia: the clocks jump "
+        "from -10:00 to +14:00 and skip the whole date; give another date\n"
+    )
+    code, doc = run_json(capsys, *base, "2011-12-31")
+    assert code == EXIT_OK
+    assert doc["at"] == {"local": "2011-12-31T00:00:00+14:00", "utc": "2011-12-30T10:00:00+00:00"}
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
+        (
+            "2026-03-02T23:00:00.123456789",
+            "--at: expected at most 6 digits after the decimal point (microseconds); "
+            "got '2026-03-02T23:00:00.123456789'",
+        ),
+        ("2026-03-02T23:00:00,1234567+01:00", "got '2026-03-02T23:00:00,1234567+01:00'"),
         ("tomorrow", "--at: expected an ISO 8601 date-time such as 2026-03-02T23:00"),
         ("", "got ''"),
         ("1899-12-31T23:00Z", "--at: expected a date in the years 1900 to 9997; got"),
@@ -551,7 +659,19 @@ def test_explain_bad_at(capsys, value, message):
         ),
         (
             ["--event", "mention", "--author", "", "--mention", "anna"],
-            "--author: must be a non-empty string, got ''",
+            "--author: expected the id of a member (anna, bo, olga); got ''",
+        ),
+        (
+            ["--event", "mention", "--author", "zed", "--mention", "anna"],
+            "--author: expected the id of a member (anna, bo, olga); got 'zed'",
+        ),
+        (
+            ["--event", "sla_breach", "--assignee", "zed"],
+            "--assignee: expected the id of a member (anna, bo, olga); got 'zed'",
+        ),
+        (
+            ["--event", "new_conversation", "--assignee", "zed"],
+            "--assignee: expected the id of a member (anna, bo, olga); got 'zed'",
         ),
         (
             ["--event", "new_conversation", "--event-id", ""],
@@ -590,6 +710,25 @@ def test_explain_bad_options(capsys, argv, message):
     assert (code, out) == (EXIT_USAGE, "")
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+def test_explain_assignee_and_author_are_members_of_the_team(capsys):
+    # Checked like --mention: an unknown assignee would give everyone the SLA breach, as if
+    # the conversation had none.  A member added with --member is in the team.
+    base = ["explain", EXAMPLE, "--at", "2026-03-02T12:00", "--json"]
+    code, doc = run_json(capsys, *base[:-1], "--event", "sla_breach", "--assignee", "anna")
+    assert code == EXIT_OK
+    assert {d["recipient"] for d in doc["decisions"]} == {"anna"}
+    argv = ["--event", "sla_breach", "--assignee", "carl", "--member", "carl:agent:email"]
+    code, doc = run_json(capsys, *base[:-1], *argv)
+    assert code == EXIT_OK
+    assert [(d["recipient"], d["channel"]) for d in doc["decisions"]] == [("carl", "email")]
+    code, out, _ = run(capsys, *base, "--event", "sla_breach", "--assignee", "zed")
+    assert code == EXIT_USAGE
+    assert json.loads(out) == {
+        "error": "--assignee: expected the id of a member (anna, bo, olga); got 'zed'",
+        "exit_code": EXIT_USAGE,
+    }
 
 
 def test_explain_invalid_settings_exit_1(capsys, tmp_path):
@@ -936,6 +1075,39 @@ def test_schedule_date_whose_midnight_is_skipped_starts_when_the_clock_jumps(cap
     assert out.splitlines()[1] == "from 2018-11-04 01:00 (-02:00) = 2018-11-04 03:00 UTC"
 
 
+def test_schedule_from_a_date_ends_at_the_start_of_a_later_date(capsys, tmp_path):
+    # The span is counted in local dates: from a date, it ends where the local date --days later
+    # starts.  São Paulo's 2018-11-04 starts at 01:00 (the clocks skip midnight), its 11-05 at
+    # 00:00: one day is 23 hours, and the 00:30 send on 11-05 is the next day's.
+    path = settings_toml(tmp_path, quiet=None, timezone="America/Sao_Paulo", daily="00:30")
+    code, doc = run_json(capsys, "schedule", path, "--from", "2018-11-04", "--days", "1")
+    assert code == EXIT_OK
+    assert doc["from"]["local"] == "2018-11-04T01:00:00-02:00"
+    assert doc["to"] == {"local": "2018-11-05T00:00:00-02:00", "utc": "2018-11-05T02:00:00+00:00"}
+    assert [d["key"] for d in doc["digests"]] == ["ws-1:daily_summary:2018-11-04"]
+    # Up to a date whose midnight is skipped: it ends when that date starts, at the jump.
+    code, doc = run_json(capsys, "schedule", path, "--from", "2018-11-03", "--days", "1")
+    assert doc["to"]["local"] == "2018-11-04T01:00:00-02:00"
+    assert [d["key"] for d in doc["digests"]] == ["ws-1:daily_summary:2018-11-03"]
+    # Up to a date skipped whole: it ends where the date before it ends.
+    apia = settings_toml(tmp_path, name="apia.toml", quiet=None, timezone="Pacific/Apia")
+    code, doc = run_json(capsys, "schedule", apia, "--from", "2011-12-29", "--days", "1")
+    assert doc["to"] == {"local": "2011-12-31T00:00:00+14:00", "utc": "2011-12-30T10:00:00+00:00"}
+    # From a time, the same wall time: on this date that is 23 hours too.
+    code, doc = run_json(capsys, "schedule", path, "--from", "2018-11-04T01:00", "--days", "1")
+    assert doc["to"]["local"] == "2018-11-05T01:00:00-02:00"
+
+
+def test_schedule_refuses_a_date_the_clocks_skip(capsys, tmp_path):
+    path = settings_toml(tmp_path, timezone="Pacific/Apia")
+    code, out, err = run(capsys, "schedule", path, "--from", "2011-12-30", "--days", "1")
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        "notifpolicy: error: --from: 2011-12-30 does not exist in Pacific/Apia: the clocks jump "
+        "from -10:00 to +14:00 and skip the whole date; give another date\n"
+    )
+
+
 @pytest.mark.parametrize("days", ["0", "367", "-1", "seven", "", "٣"])
 def test_schedule_days_out_of_range(capsys, days):
     code, out, err = run(capsys, "schedule", EXAMPLE, "--from", "2026-03-28", "--days", days)
@@ -977,7 +1149,7 @@ def test_diff_no_changes(capsys):
     assert run(capsys, "diff", EXAMPLE, EXAMPLE, "--exit-code")[0] == EXIT_OK
     code, doc = run_json(capsys, "diff", EXAMPLE, EXAMPLE)
     assert code == EXIT_OK
-    assert doc == {"old": EXAMPLE, "new": EXAMPLE, "valid": True, "problems": [], "changes": []}
+    assert doc == {"old": EXAMPLE, "new": EXAMPLE, "changes": []}
 
 
 def test_diff_changes_with_secrets_redacted(capsys, tmp_path):
@@ -1022,27 +1194,35 @@ def test_diff_changes_with_secrets_redacted(capsys, tmp_path):
     assert run(capsys, "diff", old, one)[1].splitlines()[0] == "1 change:"
 
 
-def test_diff_invalid_files_print_their_problems(capsys, tmp_path):
+def test_diff_invalid_files_are_an_error_on_stderr(capsys, tmp_path):
+    # As for every command but check: an invalid file is an error (stderr; the JSON error
+    # document with every problem), not a result on stdout.
     good = write(tmp_path, "good.toml", "")
     bad = write(tmp_path, "bad.toml", '[quiet_hours]\nmode = "loud"\n')
     code, out, err = run(capsys, "diff", good, bad)
-    assert (code, err) == (EXIT_INVALID, "")
-    assert out.splitlines() == [
-        f"{bad}: invalid, 1 problem",
+    assert (code, out) == (EXIT_INVALID, "")
+    assert err.splitlines() == [
+        f"notifpolicy: error: {bad} is not valid: 1 problem",
         "  quiet_hours.mode [type]: must be one of suppress, defer, summarize, got 'loud'",
     ]
     worse = write(tmp_path, "worse.toml", "version = 0\nfoo = 1\n")
-    code, doc = run_json(capsys, "diff", worse, bad, "--exit-code")
+    code, out, err = run(capsys, "diff", worse, bad, "--exit-code", "--json")
     assert code == EXIT_INVALID
-    assert doc["valid"] is False
-    assert doc["changes"] is None
+    doc = json.loads(out)
+    assert list(doc) == ["error", "exit_code", "files", "problems"]
+    assert doc["error"] == err.removeprefix("notifpolicy: error: ").removesuffix("\n")
+    assert doc["exit_code"] == EXIT_INVALID
+    assert doc["files"] == [worse, bad]
     assert [(p["file"], p["path"]) for p in doc["problems"]] == [
         (worse, "foo"),
         (worse, "version"),
         (bad, "quiet_hours.mode"),
     ]
-    code, out, _ = run(capsys, "diff", worse, bad)
-    assert f"{worse}: invalid, 2 problems" in out.splitlines()
+    assert set(doc["problems"][0]) == {"file", "path", "code", "message"}
+    code, out, err = run(capsys, "diff", worse, bad)
+    assert (code, out) == (EXIT_INVALID, "")
+    assert err.splitlines()[0] == f"notifpolicy: error: {worse} is not valid: 2 problems"
+    assert f"{bad} is not valid: 1 problem" in err.splitlines()
 
 
 def test_diff_unreadable_files_exit_2(capsys, tmp_path):

@@ -106,7 +106,11 @@ def test_member_overrides_show_as_suppressed(capsys):
     # Seed 8 gives anna {"mention": {"email": false}}.
     doc = run_json(capsys, EXAMPLE, "--day", "2026-03-30", "--seed", "8")
     assert doc["overrides"] == {"anna": {"mention": {"email": False}}}
-    suppressed = [e for e in of_type(doc, "held") if e["outcome"] == "suppressed"]
+    suppressed = [
+        e
+        for e in of_type(doc, "held")
+        if e["outcome"] == "suppressed" and e["reasons"] != ["quiet_hours_summarize"]
+    ]  # (the others are Slack's copies at night: see the next test)
     assert suppressed
     for e in suppressed:
         assert e["reasons"] == ["disabled_by_member (mention)"]
@@ -115,6 +119,58 @@ def test_member_overrides_show_as_suppressed(capsys):
     assert not any(
         d == {"channel": "email", "recipient": "anna"} for e in sent for d in e["deliveries"]
     )
+
+
+def test_slack_held_in_summarize_mode_is_suppressed_not_summarized(capsys):
+    # The catch-up is per member: a Slack message held in summarize mode is in none, it is
+    # dropped; explain calls that decision suppress, and so does simulate, in the timeline and
+    # in the counts.
+    doc = run_json(capsys, EXAMPLE, "--day", "2026-03-30", "--conversations", "12")
+    held = of_type(doc, "held")
+    summarized = [e for e in held if e["outcome"] == "summarized"]
+    dropped = [e for e in held if e["reasons"] == ["quiet_hours_summarize"] and e not in summarized]
+    assert summarized
+    assert dropped
+    assert {e["event_id"] for e in dropped} == {e["event_id"] for e in summarized}
+    for e in summarized:
+        assert all(d["channel"] != "slack" for d in e["deliveries"])
+        assert e["until"] is not None
+    for e in dropped:
+        assert e["outcome"] == "suppressed"
+        assert e["deliveries"] == [{"channel": "slack", "recipient": "slack"}]
+        assert e["until"] is None  # it never comes back
+    decisions = doc["summary"]["decisions"]
+    assert decisions["summarized"] == sum(len(e["deliveries"]) for e in summarized)
+    assert decisions["suppressed"] == sum(
+        len(e["deliveries"]) for e in held if e["outcome"] == "suppressed"
+    )
+    code, out, _ = run(capsys, EXAMPLE, "--day", "2026-03-30", "--conversations", "12")
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line[11:22] == "summarized ":
+            assert "slack" not in lines[i + 1]
+        if "[quiet_hours_summarize]" in line and line[11:22] == "suppressed ":
+            assert "dropped (no catch-up for Slack)" in line
+            assert "catch-up at" not in line
+            assert lines[i + 1].strip() == "slack"
+    assert sum("dropped (no catch-up for Slack)" in line for line in lines) == len(dropped)
+
+
+def test_suppress_mode_shows_no_catch_up(capsys, tmp_path):
+    # In suppress mode nothing comes back when quiet hours end: no "catch-up at" on the line.
+    path = tmp_path / "suppress.toml"
+    path.write_text(
+        AMSTERDAM_DEFER.replace('mode = "defer"', 'mode = "suppress"'), encoding="utf-8"
+    )
+    doc = run_json(capsys, str(path), "--day", "2026-03-30", "--conversations", "12")
+    held = [e for e in of_type(doc, "held") if e["reasons"] == ["quiet_hours_suppress"]]
+    assert held
+    assert all(e["outcome"] == "suppressed" and e["until"] is None for e in held)
+    assert of_type(doc, "catch_up") == []
+    code, out, _ = run(capsys, str(path), "--day", "2026-03-30", "--conversations", "12")
+    assert code == EXIT_OK
+    assert "catch-up at" not in out
 
 
 # -- what the service did -----------------------------------------------------------------------
@@ -245,9 +301,22 @@ def test_no_quiet_hours_runs_the_day_only(capsys, tmp_path):
     assert doc["window"]["start"] == "2026-11-01T00:00:00-04:00"
     assert doc["window"]["end"] == "2026-11-02T00:00:00-05:00"
     assert all(at(e) < dt.datetime.fromisoformat(doc["window"]["end"]) for e in doc["timeline"])
-    assert of_type(doc, "held") == [] or all(
-        e["reasons"] == ["slack_not_configured"] for e in of_type(doc, "held")
-    )
+    assert doc["window"]["stop"] == "2026-11-01T23:59:59.999999-05:00"  # just before midnight
+    # Nothing is held by quiet hours (there are none): every member delivery is sent, and the
+    # only decisions not delivered are the Slack messages of a workspace without Slack.
+    held = of_type(doc, "held")
+    assert held
+    for e in held:
+        assert e["outcome"] == "suppressed"
+        assert e["reasons"] == ["slack_not_configured"]
+        assert e["deliveries"] == [{"channel": "slack", "recipient": "slack"}]
+        assert e["until"] is None
+    decisions = doc["summary"]["decisions"]
+    assert (decisions["deferred"], decisions["summarized"]) == (0, 0)
+    assert decisions["suppressed"] == len(held)
+    assert doc["summary"]["reasons"] == {"slack_not_configured": len(held)}
+    assert of_type(doc, "catch_up") == []
+    assert doc["summary"]["outbox"]["held"] == 0
 
 
 # -- DST days -----------------------------------------------------------------------------------
@@ -277,6 +346,44 @@ def test_dst_days(capsys, day, hours, before, after):
     assert code == EXIT_OK
     weekday = dt.date.fromisoformat(day).strftime("%A")
     assert f"{weekday} {day}, UTC{after} (the clocks changed)" in out.splitlines()
+
+
+def test_a_day_whose_midnight_is_skipped_starts_when_the_clocks_jump(capsys, tmp_path):
+    # São Paulo's 2018-11-04 began at 01:00 (DST began at midnight): the window is that date,
+    # 23 hours, up to the start of 11-05, and the 00:30 summary of 11-05 is not in it.
+    path = tmp_path / "sp.toml"
+    path.write_text(
+        'timezone = "America/Sao_Paulo"\n[digests.daily]\nenabled = true\nsend_time = "00:30"\n',
+        encoding="utf-8",
+    )
+    doc = run_json(capsys, str(path), "--day", "2018-11-04", "--conversations", "5")
+    assert doc["day"] == "2018-11-04"
+    assert doc["window"]["start"] == "2018-11-04T01:00:00-02:00"
+    assert doc["window"]["end"] == "2018-11-05T00:00:00-02:00"
+    assert doc["window"]["hours"] == 23
+    assert [d["key"] for d in of_type(doc, "digest")] == ["sim:daily_summary:2018-11-04"]
+
+
+@pytest.mark.parametrize("conversations", ["0", "5"])
+def test_a_day_the_clocks_skip_is_refused(capsys, tmp_path, conversations):
+    # Pacific/Apia skipped 2011-12-30: no minute of it exists to simulate (this used to be a
+    # traceback from the traffic's RNG, or, without traffic, a report on 12-31).
+    path = tmp_path / "apia.toml"
+    path.write_text('timezone = "Pacific/Apia"\n', encoding="utf-8")
+    argv = [str(path), "--day", "2011-12-30", "--conversations", conversations, "--agents", "2"]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        "notifpolicy: error: --day: 2011-12-30 does not exist in Pacific/Apia: the clocks jump "
+        "from -10:00 to +14:00 and skip the whole date; give another date\n"
+    )
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == EXIT_USAGE
+    assert json.loads(out)["error"].startswith("--day: 2011-12-30 does not exist")
+    # The date before it is a whole day: it ends where 12-31 starts, 24 hours later.
+    doc = run_json(capsys, str(path), "--day", "2011-12-29", "--conversations", conversations)
+    assert doc["window"]["end"] == "2011-12-31T00:00:00+14:00"
+    assert doc["window"]["hours"] == 24
 
 
 # -- determinism and the process boundary ------------------------------------------------------

@@ -9,9 +9,11 @@ takes ``--json`` for machine-readable output.  Exit codes are in :mod:`notifpoli
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import sys
 from collections.abc import Sequence
+from typing import IO, NoReturn
 
 from notifpolicy.cli import _check, _diff, _explain, _schedule, _simulate
 from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output
@@ -19,11 +21,33 @@ from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output
 __all__ = ["build_parser", "main"]
 
 _COMMANDS = (_check, _explain, _schedule, _simulate, _diff)
+_JSON_FLAG = "--json"
+
+
+class _UsageError(Exception):
+    """argparse found the command line wrong: raised instead of exiting, so ``main`` can report
+    it as every other failure is reported (and as a JSON document under ``--json``)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors raise :class:`_UsageError` instead of exiting.
+
+    The command parsers are made by ``add_subparsers``, which uses the parent's class, so they
+    raise it too.  ``--help`` still exits (with 0), through ``exit``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="notifpolicy",
         description="Check, explain and try out helpdesk workspace notification settings.",
     )
@@ -33,14 +57,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _asks_for_json(argv: Sequence[str]) -> bool:
+    """Whether ``--json`` is on a command line argparse refused (so it gave no namespace).
+
+    argparse accepts a unique prefix of an option (``--js``), and every command's only option
+    starting with ``--j`` is ``--json``; after ``--`` everything is an argument.
+    """
+    for arg in argv:
+        if arg == "--":
+            return False
+        if arg.startswith("--j") and _JSON_FLAG.startswith(arg):
+            return True
+    return False
+
+
+def _use_utf8(stream: IO[str]) -> None:
+    """Write UTF-8 whatever the locale says: the output has arrows, dashes and names in any script.
+
+    Only a text stream that can be reconfigured is (the console's; not a test's StringIO), and
+    only when it is not UTF-8 already; its error handler is kept.
+    """
+    reconfigure = getattr(stream, "reconfigure", None)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if reconfigure is None or codecs.lookup(encoding).name == "utf-8":
+        return
+    reconfigure(encoding="utf-8", errors=getattr(stream, "errors", None) or "strict")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
+    _use_utf8(sys.stdout)
+    _use_utf8(sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
+    except _UsageError as exc:
+        # As argparse would say it (the usage, then the message), and with --json the error
+        # document too, as for every other failure.
+        exc.parser.print_usage(sys.stderr)
+        sys.stderr.write(f"{exc.parser.prog}: error: {exc.message}\n")
+        out = Output(json=_asks_for_json(arguments), stream=sys.stdout, errors=sys.stderr)
+        out.document({"error": exc.message, "exit_code": EXIT_USAGE})
+        return EXIT_USAGE
     except SystemExit as exc:
-        # argparse exits for --help (0) and for usage errors (2, after printing the usage):
-        # return the code instead, so that callers in-process get an int like every other path.
+        # argparse exits for --help (0): return the code instead, so that callers in-process
+        # get an int like every other path.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = Output(json=args.json, stream=sys.stdout, errors=sys.stderr)
     try:

@@ -151,7 +151,9 @@ def _format_of(path: str, option: str) -> str:
 
 def _read_text(path: str, option: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark at the start (some Windows editors write one) is skipped,
+        # not handed to the parser as text.
+        return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise CommandError(f"{option} {path!r}: cannot read the file: not UTF-8 text") from None
     except OSError as exc:

@@ -2,8 +2,9 @@
 
 The changes are the library's ``diff`` (the ones an audit entry records): dotted paths with old
 and new values, ``business_hours`` as one field, the version not a field, and the webhook URL
-shown as ``<redacted>``.  Both files must be valid; an invalid one has its problems printed and
-the exit code is 1.
+shown as ``<redacted>``.  Both files must be valid; an invalid one is an error, as for every
+command but ``check``: its problems go to standard error (and into the ``--json`` error
+document), and the exit code is 1.
 
 Exit codes: 0 compared (with or without changes), 1 a file is invalid, 2 unreadable file or bad
 usage.  With ``--exit-code``, a comparison that finds changes exits 3 instead of 0, so a script
@@ -21,11 +22,11 @@ from notifpolicy import FieldChange, WorkspaceSettings, diff
 from notifpolicy.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
+    CommandError,
     InvalidFileError,
     Output,
     add_json_flag,
     add_webhook_host_flag,
-    format_problem,
     load_settings,
     problem_dict,
 )
@@ -71,6 +72,21 @@ def _change_dict(change: FieldChange) -> dict[str, Any]:
     return {"path": change.path, "old": change.old, "new": change.new}
 
 
+def _invalid(errors: list[InvalidFileError]) -> CommandError:
+    """One error for the invalid files (one or both), every problem of each: on standard error,
+    like every command but ``check``, and under ``--json`` the error document
+    ``{"error", "exit_code": 1, "files": [...], "problems": [{"file", "path", "code",
+    "message"}, ...]}`` (two files can be invalid, so each problem names its own)."""
+    return CommandError(
+        "\n".join(str(e) for e in errors),
+        exit_code=EXIT_INVALID,
+        details={
+            "files": [e.source for e in errors],
+            "problems": [{"file": e.source, **problem_dict(p)} for e in errors for p in e.problems],
+        },
+    )
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     loaded: dict[str, WorkspaceSettings] = {}
     invalid: list[InvalidFileError] = []
@@ -82,23 +98,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         except InvalidFileError as error:
             invalid.append(error)
     if invalid:
-        for bad in invalid:
-            count = len(bad.problems)
-            out.line(f"{bad.source}: invalid, {count} problem{'' if count == 1 else 's'}")
-            for problem in bad.problems:
-                out.line(f"  {format_problem(problem)}")
-        out.document(
-            {
-                "old": args.old,
-                "new": args.new,
-                "valid": False,
-                "problems": [
-                    {"file": e.source, **problem_dict(p)} for e in invalid for p in e.problems
-                ],
-                "changes": None,
-            }
-        )
-        return EXIT_INVALID
+        raise _invalid(invalid)
     changes = diff(loaded["OLD"], loaded["NEW"])
     if changes:
         out.line(f"{len(changes)} change{'' if len(changes) == 1 else 's'}:")
@@ -106,13 +106,5 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.line(f"  {change.path}: {_value(change.old)} → {_value(change.new)}")
     else:
         out.line("No changes.")
-    out.document(
-        {
-            "old": args.old,
-            "new": args.new,
-            "valid": True,
-            "problems": [],
-            "changes": [_change_dict(c) for c in changes],
-        }
-    )
+    out.document({"old": args.old, "new": args.new, "changes": [_change_dict(c) for c in changes]})
     return EXIT_CHANGED if changes and args.exit_code else EXIT_OK

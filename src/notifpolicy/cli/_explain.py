@@ -178,6 +178,19 @@ def _team(args: argparse.Namespace) -> Team:
     return apply_overrides(team, args.override)
 
 
+def _check_members(args: argparse.Namespace, team: Team) -> None:
+    """Every id the event names is in the team: the library would quietly notify nobody (an
+    unknown mention), or decide as if the conversation had no assignee or a stranger wrote."""
+    named = [("--assignee", args.assignee), ("--author", args.author)]
+    named += [("--mention", member_id) for member_id in args.mention or ()]
+    for option, member_id in named:
+        if member_id is not None and team.roster.get(member_id) is None:
+            known = ", ".join(m.id for m in team.roster)
+            raise CommandError(
+                f"{option}: expected the id of a member ({known}); got {member_id!r}"
+            )
+
+
 def _check_language(language: str) -> None:
     codes = MessageCatalog.default().codes
     if language not in codes:
@@ -228,12 +241,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     zone = settings.zone
     at = parse_instant(args.at, option="--at", zone=zone, zone_name=settings.timezone)
     team = _team(args)
-    for member_id in args.mention or ():
-        if team.roster.get(member_id) is None:
-            known = ", ".join(m.id for m in team.roster)
-            raise CommandError(
-                f"--mention: expected the id of a member ({known}); got {member_id!r}"
-            )
+    _check_members(args, team)
     event = _event(args)
     decisions = decide(
         event, settings=settings, roster=team.roster, preferences=team.preferences(), now=at

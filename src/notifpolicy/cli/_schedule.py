@@ -30,7 +30,14 @@ from notifpolicy.cli._common import (
     add_webhook_host_flag,
     load_settings,
 )
-from notifpolicy.cli._time import local_text, moment, parse_instant, utc_text, when_text
+from notifpolicy.cli._time import (
+    date_only,
+    local_text,
+    moment,
+    parse_instant,
+    utc_text,
+    when_text,
+)
 
 UTC = dt.UTC
 MIN_DAYS: Final = 1
@@ -47,7 +54,8 @@ with their period keys) in the workspace's local time and in UTC, in time order.
 
 --from takes 2026-03-28 (the start of that local date), 2026-03-28T09:00 (workspace local time;
 a time the clocks skip or show twice is refused) or 2026-03-28T09:00+01:00 (exact). The span
-ends at the same local time N days later. Only what is enabled is listed.
+is counted in local dates: from a date it ends at the start of the local date N days later,
+from a time at the same local time N dates later. Only what is enabled is listed.
 
 exit codes: 0 listed, 1 invalid settings, 2 unreadable file or bad usage
 """
@@ -113,9 +121,22 @@ def _days(text: str) -> int:
     return days
 
 
-def _span_end(start: dt.datetime, days: int, zone: dt.tzinfo) -> dt.datetime:
-    """The same local wall time ``days`` dates later; a reading in a gap moves forward by the
-    gap and one in a fold is its first occurrence (``fold=0``, as for digest sends)."""
+def _span_end(
+    start: dt.datetime, days: int, zone: dt.tzinfo, *, day: dt.date | None
+) -> dt.datetime:
+    """Where the span of ``days`` local dates from ``start`` ends.
+
+    From a date alone (``day``), the start of the local date ``days`` later: its first instant,
+    00:00 or, when the clocks skip midnight, the jump (São Paulo's 2018-11-05 starts at 00:00
+    but its 2018-11-04 at 01:00; the span from one to the other is 23 hours).  From a time, the
+    same local wall time ``days`` dates later; a reading in a gap moves forward by the gap and
+    one in a fold is its first occurrence (``fold=0``, as for digest sends).
+    """
+    if day is not None:
+        # fold=0: a midnight in a gap resolves to the jump, that date's first instant (and a
+        # date skipped whole to the first instant after it, where the previous date ends).
+        later = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(0), tzinfo=zone)
+        return later.astimezone(UTC)
     local = start.astimezone(zone)
     # `time()` keeps the fold of `start`; the end is resolved afresh, with fold=0.
     wall = local.time().replace(fold=0)
@@ -225,7 +246,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise CommandError("--workspace-id: expected a non-empty id; got ''")
     zone = settings.zone
     start = parse_instant(args.start, option="--from", zone=zone, zone_name=settings.timezone)
-    end = _span_end(start, days, zone)
+    end = _span_end(start, days, zone, day=date_only(args.start))
     quiet = list(_quiet_periods(settings.quiet_hours, zone, start, end))
     daily, weekly = settings.digests.daily, settings.digests.weekly
     sends = [

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from notifpolicy import Channel, OutboxStatus
+from notifpolicy import Channel, OutboxStatus, ReasonCode
 from notifpolicy.cli._sim_run import (
     CatchUpEntry,
     DigestEntry,
@@ -32,6 +32,7 @@ __all__ = ["json_document", "text_lines"]
 
 _CHANNELS = (Channel.IN_APP, Channel.EMAIL, Channel.PUSH, Channel.SLACK)
 _INDENT = " " * 23  # under the text after the time and the verb
+_DROPPED_FROM_SUMMARY = ReasonCode.QUIET_HOURS_SUMMARIZE.value
 
 
 def _offset(local: dt.datetime) -> str:
@@ -100,6 +101,9 @@ def _entry_text(e: Entry, zone: dt.tzinfo) -> tuple[str, str, list[str]]:
         if e.until is not None:
             verb = "until" if e.outcome == "deferred" else "catch-up at"
             until = f", {verb} {_clock(e.until.astimezone(zone))}"
+        elif _DROPPED_FROM_SUMMARY in e.reasons:
+            # Slack's copy in summarize mode: suppressed, and in no member's catch-up.
+            until = ", dropped (no catch-up for Slack)"
         about = f"{e.conversation_id} " if e.conversation_id else ""
         text = f"{about}{', '.join(e.kinds)}{until}{_bracket(e.reasons)}"
         return e.outcome, text, [_targets(e.targets)]

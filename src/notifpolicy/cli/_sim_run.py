@@ -64,6 +64,8 @@ _ONE_US = dt.timedelta(microseconds=1)
 _MAX_TICKS_AT_ONE_INSTANT = 1000
 
 Targets = tuple[tuple[str, str], ...]  # (channel, recipient) pairs, in the order decided or sent
+# Held decisions shown on one line: event id, outcome label, reasons, until, kinds.
+_HeldKey = tuple[str, str, tuple[str, ...], dt.datetime | None, tuple[str, ...]]
 
 
 @attrs.frozen
@@ -92,7 +94,7 @@ class HeldEntry:
     conversation_id: str | None
     kinds: tuple[str, ...]
     reasons: tuple[str, ...]
-    until: dt.datetime | None  # deferred: when it will be sent; summarized: the catch-up
+    until: dt.datetime | None  # deferred: when it will be sent; summarized: the catch-up; else None
     targets: Targets
 
 
@@ -234,9 +236,24 @@ def _label(d: Decision) -> str:
         return "deferred"
     if d.outcome is Outcome.DELIVER:
         return "delivered"
-    if ReasonCode.QUIET_HOURS_SUMMARIZE in d.codes():
+    # In summarize mode a held Slack message is dropped: the catch-up is per member, so Slack's
+    # copy is in none (explain calls it suppress too, "dropped").
+    if ReasonCode.QUIET_HOURS_SUMMARIZE in d.codes() and not d.is_slack:
         return "summarized"
     return "suppressed"
+
+
+def _until(d: Decision, label: str) -> dt.datetime | None:
+    """When a held decision comes back: a deferral's send, a summarized one's catch-up.
+
+    A suppressed decision never comes back, even where the library notes the end of the quiet
+    period that held it (``held_until``, in suppress mode and for Slack in summarize mode).
+    """
+    if label == "deferred":
+        return d.deliver_at
+    if label == "summarized":
+        return d.held_until
+    return None
 
 
 def _target(d: Decision) -> tuple[str, str]:
@@ -315,7 +332,7 @@ class _Run:
                 if d.event_id == p.key and d.outcome is Outcome.DELIVER
             )
             self.entries.append(DigestEntry(at, p.kind, p.key, p.start, p.end, recipients))
-        held: dict[tuple[object, ...], tuple[str, Decision, list[tuple[str, str]]]] = {}
+        held: dict[_HeldKey, tuple[str, Decision, list[tuple[str, str]]]] = {}
         for d in report.decisions:
             label = _label(d)
             reasons = tuple(str(r) for r in d.reasons)
@@ -324,9 +341,9 @@ class _Run:
             channel, recipient = _target(d)
             self._why[(d.event_id, recipient, channel)] = reasons
             if d.outcome is not Outcome.DELIVER:
-                group = (d.event_id, label, reasons, d.deliver_at or d.held_until, d.kinds)
+                group = (d.event_id, label, reasons, _until(d, label), d.kinds)
                 held.setdefault(group, (label, d, []))[2].append((channel, recipient))
-        for label, d, targets in held.values():
+        for (_, label, reasons, until, _), (_, d, targets) in held.items():
             self.entries.append(
                 HeldEntry(
                     at,
@@ -334,8 +351,8 @@ class _Run:
                     d.event_id,
                     d.conversation_id,
                     d.kinds,
-                    tuple(str(r) for r in d.reasons),
-                    d.deliver_at or d.held_until,
+                    reasons,
+                    until,
                     tuple(targets),
                 )
             )

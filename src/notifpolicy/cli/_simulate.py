@@ -29,6 +29,7 @@ from notifpolicy.cli._common import (
 from notifpolicy.cli._sim_progress import ProgressBar
 from notifpolicy.cli._sim_report import json_document, text_lines
 from notifpolicy.cli._sim_run import Simulation, simulate
+from notifpolicy.cli._time import day_start
 from notifpolicy.cli._traffic import plan_day
 
 __all__ = ["register", "run"]
@@ -41,17 +42,27 @@ DAYS = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _INT = re.compile(r"[0-9]{1,20}", re.ASCII)
 
+DESCRIPTION = f"""\
+Play one local day of made-up helpdesk traffic (drawn from --seed) through the notification
+service on a SQLite store, with recording transports, and print the timeline and a summary.
+The same command prints the same output every time.
+
+--day is a date in the settings' time zone, {DAYS[0]} to {DAYS[1]}; a date the clocks skip
+altogether is refused. Traffic arrives from its first instant (00:00) to the next date's; when
+quiet hours are on at that midnight, the service runs on until they end.
+
+exit codes: 0 simulated, 1 invalid settings, 2 unreadable file, bad usage, or a --db that exists
+or cannot be created
+"""
+
 
 def register(sub: Any) -> None:
     """Add ``simulate`` to the command parser."""
     parser: argparse.ArgumentParser = sub.add_parser(
         "simulate",
         help="play one day of made-up helpdesk traffic through the notification service",
-        description=(
-            "Play one local day of made-up helpdesk traffic (drawn from --seed) through the "
-            "notification service on a SQLite store, with recording transports, and print the "
-            "timeline and a summary."
-        ),
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("settings", metavar="SETTINGS", help="workspace settings (.toml or .json)")
     parser.add_argument(
@@ -125,6 +136,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
     conversations = _whole("--conversations", args.conversations, CONVERSATIONS)
     hosts: list[str] = args.webhook_host
     settings = load_settings(args.settings, extra_webhook_hosts=hosts)
+    # A date the zone skips has no traffic to draw (no minute of it exists): refuse it.
+    day_start(day, settings.zone, option="--day", text=args.day, zone_name=settings.timezone)
     plan = plan_day(settings, day, seed=seed, agents=agents, conversations=conversations)
     bar = ProgressBar(out.errors, enabled=not out.json and _is_tty(out.errors))
     with tempfile.TemporaryDirectory(prefix="notifpolicy-simulate-") as folder:

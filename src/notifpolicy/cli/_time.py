@@ -7,7 +7,11 @@ Reading (``parse_instant``):
   the clock skips (a DST gap) or shows twice (a fold) names no single instant, so it is refused
   with a message naming the offsets involved; the user adds the offset they mean;
 - a date alone (``2026-03-02``) is the start of that local date: its first instant, so a date
-  whose midnight falls in a gap starts when the clock jumps (PEP 495 ``fold=0``).
+  whose midnight falls in a gap starts when the clock jumps (PEP 495 ``fold=0``).  A date the
+  clocks skip altogether (Pacific/Apia skipped 2011-12-30 when it crossed the date line) has no
+  first instant and is refused, like a skipped wall time;
+- a second has at most six fractional digits (microseconds, what ``datetime`` keeps): more would
+  be cut silently, so they are refused.
 
 Showing: ``2026-03-02 23:00 CET (+01:00)`` and ``2026-03-02 22:00 UTC``; JSON gets ISO 8601 for
 both.  Deciding anything about an instant is the library's job; this only converts.
@@ -16,13 +20,22 @@ both.  Deciding anything about an instant is the library's job; this only conver
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from dateutil import tz as dateutil_tz
 
 from notifpolicy.cli._common import CommandError
 
-__all__ = ["local_text", "moment", "parse_instant", "utc_text", "when_text"]
+__all__ = [
+    "date_only",
+    "day_start",
+    "local_text",
+    "moment",
+    "parse_instant",
+    "utc_text",
+    "when_text",
+]
 
 UTC = dt.UTC
 # Generous for a helpdesk and far from the library's own limits (0001-01-03 to 9999-12-29 UTC),
@@ -34,19 +47,48 @@ _EXPECTED = (
     "expected an ISO 8601 date-time such as 2026-03-02T23:00 (workspace local time) or "
     "2026-03-02T23:00+01:00, or a date such as 2026-03-02"
 )
+# More than six digits after a decimal point (fromisoformat would cut them to microseconds).
+_TOO_FINE = re.compile(r"[.,][0-9]{7}", re.ASCII)
+
+
+def date_only(text: str) -> dt.date | None:
+    """The date ``text`` names when it is a date alone (no time of day), else ``None``."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def day_start(
+    day: dt.date, zone: dt.tzinfo, *, option: str, text: str, zone_name: str
+) -> dt.datetime:
+    """The first instant of the local date ``day``, in UTC; a usage error if the zone skips it.
+
+    A midnight in a gap resolves to the jump (``fold=0``): São Paulo's 2018-11-04 starts at 01:00.
+    When the jump lands on a later date, no instant of ``day`` exists at all.
+    """
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    start = midnight.astimezone(UTC)
+    if start.astimezone(zone).date() != day:
+        raise CommandError(
+            f"{option}: {text} does not exist in {zone_name}: the clocks jump from "
+            f"{_offset_and_name(midnight)} to {_offset_and_name(midnight.replace(fold=1))} and "
+            "skip the whole date; give another date"
+        )
+    return start
 
 
 def parse_instant(text: str, *, option: str, zone: dt.tzinfo, zone_name: str) -> dt.datetime:
     """The instant ``text`` names (see the module docstring), in UTC; else a usage error."""
-    day: dt.date | None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        day = None
+    day = date_only(text)
     if day is not None:
         _check_year(day.year, text, option)
-        # fold=0: a midnight the clock skips resolves to the jump, the date's first instant.
-        return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(UTC)
+        return day_start(day, zone, option=option, text=text, zone_name=zone_name)
+    if _TOO_FINE.search(text):
+        raise CommandError(
+            f"{option}: expected at most 6 digits after the decimal point (microseconds); "
+            f"got {text!r}"
+        )
     try:
         given = dt.datetime.fromisoformat(text)
     except ValueError:
