@@ -6,7 +6,14 @@ import importlib
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_time", "bench_decide", "bench_escalation", "bench_digest", "bench_sqlite")
+BENCHMARKS = (
+    "bench_time",
+    "bench_decide",
+    "bench_escalation",
+    "bench_digest",
+    "bench_sqlite",
+    "bench_simulate",
+)
 
 
 def main() -> None:

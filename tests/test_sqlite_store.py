@@ -71,6 +71,30 @@ def test_unknown_document_schema_is_a_storage_error(tmp_path: Path):
         store.get_settings("ws")
 
 
+def test_settings_read_again_are_the_same_value_until_anyone_changes_them(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    with SqliteStore(path) as reader, SqliteStore(path) as writer:
+        _save_once(writer)
+        first = reader.get_settings("ws")
+        assert reader.get_settings("ws") is first  # not parsed and validated again
+        current = writer.get_settings("ws")
+        result = save_workspace_settings(
+            current,
+            {**current.to_dict(), "timezone": "Asia/Tokyo"},
+            actor=Member("a", Role.OWNER),
+            workspace_id="ws",
+            now=T0,
+        )
+        assert result.audit is not None
+        writer.save_settings(result.value, result.audit)  # another connection's save
+        again = reader.get_settings("ws")
+        assert (again.timezone, again.version) == ("Asia/Tokyo", 3)
+        # A document changed behind the store's back (same version) is read afresh too.
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute("UPDATE settings SET doc = replace(doc, 'Asia/Tokyo', 'Europe/Oslo')")
+        assert reader.get_settings("ws").timezone == "Europe/Oslo"
+
+
 def test_stored_preferences_load_leniently(tmp_path: Path):
     path = tmp_path / "s.sqlite3"
     SqliteStore(path).close()

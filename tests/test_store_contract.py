@@ -277,6 +277,10 @@ def test_held_items_by_window(store):
         ]
     )
     assert [i.id for i in store.held("ws", T0, T0 + dt.timedelta(hours=2))] == ["ws:item:1"]
+    assert store.next_held_at("ws", T0 - dt.timedelta(microseconds=1)) == T0
+    assert store.next_held_at("ws", T0) == T0 + dt.timedelta(hours=2)
+    assert store.next_held_at("ws", T0 + dt.timedelta(hours=2)) is None
+    assert store.next_held_at("other", T0 - dt.timedelta(days=1)) is None
     pending = store.items("ws")[2]
     assert store.lease_due("ws", T0 + dt.timedelta(days=1), 10, lease_until=L) == (pending,)
 

@@ -135,6 +135,12 @@ class Outbox(Protocol):
         """Held items with ``start <= due_at < end`` (the quiet period of a catch-up)."""
         ...
 
+    def next_held_at(self, workspace_id: str, after: dt.datetime) -> dt.datetime | None:
+        """The earliest ``due_at`` later than ``after`` of a held item: when the next quiet
+        period with held items ends.  Called on every ``next_wake_at``, so make it an index
+        lookup, not a scan of the night's items."""
+        ...
+
     def mark_sent(self, item_id: str, at: dt.datetime) -> None:
         """The item was sent; ``attempts`` goes up by one."""
         ...

@@ -635,9 +635,9 @@ class NotificationService:
         escalation_next = next_check_at(self._open_conversations(), settings=settings, now=at)
         if escalation_next is not None:
             candidates.append(escalation_next)
-        held = self._store.held(self.workspace_id, at + _ONE_US, at + dt.timedelta(days=2))
-        if held:
-            candidates.append(min(i.due_at for i in held))
+        held_next = self._store.next_held_at(self.workspace_id, at)
+        if held_next is not None:
+            candidates.append(held_next)  # a quiet period with held items ends: catch-ups
         if self._digests is not None:
             candidates.extend(
                 s.next_after(at, settings.zone) for s in self._digest_schedules(settings)

@@ -132,6 +132,10 @@ class SqliteStore:
         self._kinds = kinds
         self._extra_hosts = tuple(extra_webhook_hosts)
         self._lock = threading.RLock()
+        # The last settings document read per workspace and its value: the service reads the
+        # settings on every handle, tick and next_wake_at, and validating the same document
+        # again each time was a tenth of a busy run.  Any change to the text is parsed afresh.
+        self._settings_seen: dict[str, tuple[str, WorkspaceSettings]] = {}
         try:
             self._db = sqlite3.connect(
                 os.fspath(path),
@@ -213,7 +217,12 @@ class SqliteStore:
         )
         if not rows:
             return WorkspaceSettings()
-        return self._decode(rows[0], self._load_settings, "settings")
+        seen = self._settings_seen.get(workspace_id)
+        if seen is not None and tuple(rows[0]) == (DOCUMENT_SCHEMA, seen[0]):
+            return seen[1]
+        settings = self._decode(rows[0], self._load_settings, "settings")
+        self._settings_seen[workspace_id] = (rows[0][1], settings)
+        return settings
 
     def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
         doc = json.dumps(settings.to_dict(), sort_keys=True)
@@ -390,6 +399,14 @@ class SqliteStore:
         rows = self._read(
             f"SELECT MIN(due_at) FROM outbox WHERE workspace_id = ? AND status = ?{where}",  # noqa: S608 -- placeholders only
             (workspace_id, OutboxStatus.PENDING.value, *values),
+        )
+        value = rows[0][0]
+        return None if value is None else _from_micros(value)
+
+    def next_held_at(self, workspace_id: str, after: dt.datetime) -> dt.datetime | None:
+        rows = self._read(  # the (workspace_id, status, due_at) index answers it
+            "SELECT MIN(due_at) FROM outbox WHERE workspace_id = ? AND status = ? AND due_at > ?",
+            (workspace_id, OutboxStatus.HELD.value, _to_micros(after)),
         )
         value = rows[0][0]
         return None if value is None else _from_micros(value)

@@ -125,6 +125,19 @@ class InMemoryStore:
         with self._lock:
             return min((i.due_at for i in self._pending(workspace_id, channels)), default=None)
 
+    def next_held_at(self, workspace_id: str, after: dt.datetime) -> dt.datetime | None:
+        with self._lock:
+            return min(
+                (
+                    i.due_at
+                    for i in self._items.values()
+                    if i.workspace_id == workspace_id
+                    and i.status is OutboxStatus.HELD
+                    and i.due_at > after
+                ),
+                default=None,
+            )
+
     def held(
         self, workspace_id: str, start: dt.datetime, end: dt.datetime
     ) -> tuple[OutboxItem, ...]:
