@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from typing import Any, cast
 
@@ -189,7 +190,7 @@ def test_escalations_fire_once_each_at_their_due_instant(capsys, tmp_path):
     assert kinds["escalation_first_response"] == kinds["sla_breach"]
     for e in escalations:
         assert at(e) == dt.datetime.fromisoformat(e["due_at"])  # woken exactly then, never late
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         ledger = {row[0] for row in conn.execute("SELECT key FROM ledger")}
     assert set(keys) <= ledger
     assert sum(doc["summary"]["escalations"].values()) == len(keys)
@@ -240,7 +241,7 @@ def test_digests_sent_once_with_real_figures(capsys, tmp_path):
         "sim:weekly_report:2026-W14",
     ]
     assert [d["at"] for d in digests] == ["2026-03-30T08:30:00+02:00", "2026-03-30T09:00:00+02:00"]
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute(
             "SELECT event_id, recipient, status, text FROM outbox "
             "WHERE kinds LIKE '%daily_summary%'"
@@ -274,7 +275,7 @@ def test_db_file_is_kept_with_the_outbox(capsys, tmp_path):
     assert code == EXIT_OK
     assert f"Store: {db} (kept)." in out.splitlines()
     assert db.exists()
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         statuses = dict(
             conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
         )

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,13 +42,25 @@ def test_schema_version_and_wal(tmp_path: Path):
         assert store.get_settings("ws").timezone == "Europe/Amsterdam"
 
 
-def test_a_newer_schema_is_refused(tmp_path: Path):
+def test_a_newer_schema_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "s.sqlite3"
     SqliteStore(path).close()
     with closing(sqlite3.connect(path)) as db, db:
         db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
     with pytest.raises(StorageError, match="newer than this library knows"):
         SqliteStore(path)
+    # The refused store closed its connection (Python 3.13 warns about one left open).
+    (connection,) = opened
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        connection.execute("SELECT 1")
 
 
 def test_audit_log_is_append_only(tmp_path: Path):

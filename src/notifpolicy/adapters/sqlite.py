@@ -117,6 +117,7 @@ class SqliteStore:
     >>> store = SqliteStore(":memory:")
     >>> store.get_settings("ws-1").version
     1
+    >>> store.close()
     """
 
     def __init__(
@@ -143,12 +144,19 @@ class SqliteStore:
                 check_same_thread=False,
                 timeout=busy_timeout_ms / 1000,
             )
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the SQLite store: {exc}") from exc
+        try:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.Error as exc:
+            self._db.close()
             raise StorageError(f"cannot open the SQLite store: {exc}") from exc
+        except BaseException:
+            self._db.close()  # a refused schema: no connection is left behind
+            raise
 
     def close(self) -> None:
         """Close the connection."""
