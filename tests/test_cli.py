@@ -865,6 +865,9 @@ def test_explain_nobody_notified(capsys, tmp_path):
         ("[1]", "t.json", [""]),
         ("{", "t.json", [""]),
         ("members = [", "t.toml", [""]),
+        ('{"members": ' + "9" * 5000 + "}", "t.json", [""]),  # too long to convert
+        ('{"members": ' + "[" * 100_000 + "}", "t.json", [""]),  # too deep to read
+        ("members = " + "[" * 5000, "t.toml", [""]),
         ('[[members]]\nid = "a"\nrole = ["agent"]\n', "t.toml", ["members[0].role"]),
         (
             '[[members]]\nid = "a"\nchannels = ["email", "email"]\n',

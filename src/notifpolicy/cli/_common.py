@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -12,6 +11,7 @@ from typing import IO, Any, Protocol
 import attrs
 
 from notifpolicy import Problem, ValidationError, WorkspaceSettings
+from notifpolicy._loader import parse_json, parse_toml
 
 __all__ = [
     "EXIT_INVALID",
@@ -181,24 +181,6 @@ def load_settings(
         raise InvalidFileError(path, exc.problems) from None
 
 
-class _Pairs(list[tuple[str, Any]]):
-    """JSON objects as key/value pairs, so a key given twice can be refused, not collapsed."""
-
-
-def _unpair(value: Any, path: str, problems: list[Problem]) -> Any:
-    if isinstance(value, _Pairs):
-        out: dict[str, Any] = {}
-        for key, item in value:
-            where = f"{path}.{key}" if path else key
-            if key in out:
-                problems.append(Problem(where, "duplicate_key", "the key is given twice"))
-            out[key] = _unpair(item, where, problems)
-        return out
-    if isinstance(value, list):
-        return [_unpair(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
-    return value
-
-
 def read_data_file(path: str, *, option: str) -> dict[str, Any]:
     """A TOML or JSON file (by suffix) whose top level is a table, as plain data.
 
@@ -208,21 +190,12 @@ def read_data_file(path: str, *, option: str) -> dict[str, Any]:
     """
     kind = _format_of(path, option)
     text = _read_text(path, option)
-    if kind == "toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidFileError(
-                path, [Problem("", "toml", f"is not valid TOML: {exc}")]
-            ) from None
+    # The library's own readers: the same duplicate-key, huge-number and nesting rules as for
+    # settings text.
     try:
-        raw = json.loads(text, object_pairs_hook=_Pairs)
-    except json.JSONDecodeError as exc:
-        raise InvalidFileError(path, [Problem("", "json", f"is not valid JSON: {exc}")]) from None
-    problems: list[Problem] = []
-    data = _unpair(raw, "", problems)
-    if problems:
-        raise InvalidFileError(path, problems)
+        data = parse_toml(text) if kind == "toml" else parse_json(text)
+    except ValidationError as exc:
+        raise InvalidFileError(path, exc.problems) from None
     if not isinstance(data, dict):
         raise InvalidFileError(
             path, [Problem("", "type", f"must be a JSON object, got {type(data).__name__}")]
