@@ -6,12 +6,12 @@ HYPOTHESIS_PROFILE ?= quick
 export HYPOTHESIS_PROFILE
 export TZ := UTC
 
-.PHONY: test lint typecheck pytest docs demo bench clean test-versions
+.PHONY: test lint typecheck pytest docs demo bench clean test-versions dist smoke-wheel
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e . --group test --group lint --group docs
+	$(PY) -m pip install -q -e . --group test --group lint --group docs --group dist
 	touch $@
 
 venv: $(VENV)/.installed
@@ -46,6 +46,16 @@ demo: $(VENV)/.installed
 	rm -f build/demo.sqlite3 build/demo.sqlite3-wal build/demo.sqlite3-shm
 	mkdir -p build
 	$(VENV)/bin/notifpolicy simulate examples/workspace.toml --day 2026-03-30 --db build/demo.sqlite3
+
+# The sdist and the wheel in dist/, checked as the package index would check them.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --sdist --wheel --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+
+# The built wheel (not the source tree) in a bare environment: see scripts/smoke-wheel.sh.
+smoke-wheel: dist
+	scripts/smoke-wheel.sh dist
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import notifpolicy
 from notifpolicy.cli import _schedule, main
 from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from notifpolicy.cli._diff import EXIT_CHANGED
@@ -89,6 +90,11 @@ def test_help_returns_zero_and_lists_the_commands(capsys):
     assert out.startswith("usage: notifpolicy")
     for command in ("check", "explain", "schedule", "simulate", "diff"):
         assert command in out
+
+
+def test_version_prints_the_package_version(capsys):
+    code, out, err = run(capsys, "--version")
+    assert (code, out, err) == (EXIT_OK, f"notifpolicy {notifpolicy.__version__}\n", "")
 
 
 @pytest.mark.parametrize("command", ["check", "explain", "schedule", "simulate", "diff"])

@@ -96,8 +96,7 @@ from notifpolicy._settings import (
     WorkspaceSettings,
 )
 from notifpolicy._slack_payload import escape_slack, slack_payload
-
-__version__ = "0.1.0.dev0"
+from notifpolicy._version import __version__ as __version__
 
 __all__ = [
     "ALL_CHANNELS",

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
+from notifpolicy._version import __version__
 from notifpolicy.cli import _check, _diff, _explain, _schedule, _simulate
 from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output
 
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="notifpolicy",
         description="Check, explain and try out helpdesk workspace notification settings.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in _COMMANDS:
