@@ -1,7 +1,12 @@
 """Hypothesis strategies for settings values (re-exported by ``notifpolicy.testing.strategies``).
 
-Each strategy shrinks toward the library's defaults: the default settings, no overrides,
-the 22:00-08:00 window.
+Each strategy shrinks toward the library's defaults: ``WorkspaceSettings()``, no overrides, the
+22:00-08:00 window, so that a failing example is reported with the simplest settings that show
+it.  Hypothesis shrinks a number toward 0, a boolean toward ``False`` and a choice toward its
+first option; each field is therefore drawn as a *distance from its default* (a minute offset,
+"switched away from the default", "events removed"), which is 0, ``False`` or empty at the
+default.  ``tests/test_strategies.py`` checks that ``hypothesis.find`` with a predicate every
+value meets gives the defaults.
 """
 
 from __future__ import annotations
@@ -50,12 +55,42 @@ def wall_times() -> st.SearchStrategy[dt.time]:
     return st.builds(dt.time, st.integers(0, 23), st.integers(0, 59))
 
 
+def _time_at_offset(default: dt.time, offset: int) -> dt.time:
+    """The whole-minute wall time ``offset`` minutes (0-1439) after ``default``, wrapping."""
+    return dt.time(*divmod((default.hour * 60 + default.minute + offset) % 1440, 60))
+
+
+def _minutes_at_offset(default: int, offset: int) -> int:
+    """Escalation minutes (1-10080): ``offset`` (0-10079) past ``default``, wrapping."""
+    return (default - 1 + offset) % 10080 + 1
+
+
+def _times_near(default: dt.time) -> st.SearchStrategy[dt.time]:
+    """Whole-minute wall-clock times, shrinking toward ``default``."""
+    return st.integers(0, 1439).map(lambda n: _time_at_offset(default, n))
+
+
+def _switched(default: bool) -> st.SearchStrategy[bool]:
+    """A boolean that shrinks toward ``default``."""
+    return st.booleans().map(lambda away: away != default)
+
+
+def _minutes_near(default: int) -> st.SearchStrategy[int]:
+    """Escalation minutes (1-10080), shrinking toward ``default``."""
+    return st.integers(0, 10079).map(lambda n: _minutes_at_offset(default, n))
+
+
+_DEFAULT = WorkspaceSettings()
+
+
 @st.composite
 def quiet_hours(draw: st.DrawFn, *, enabled: bool | None = None) -> QuietHours:
-    """Valid quiet-hour windows (start != end), any mode; shrinks toward 00:00-00:01."""
-    start = draw(wall_times())
-    end = draw(wall_times().filter(lambda t: t != start))
-    on = draw(st.booleans()) if enabled is None else enabled
+    """Valid quiet-hour windows (start != end), any mode; shrinks toward the default window
+    (22:00-08:00, ``suppress``, disabled unless ``enabled`` says otherwise)."""
+    default = _DEFAULT.quiet_hours
+    start = draw(_times_near(default.start))
+    end = draw(_times_near(default.end).filter(lambda t: t != start))
+    on = draw(_switched(default.enabled)) if enabled is None else enabled
     return QuietHours(start, end, enabled=on, mode=draw(st.sampled_from(QuietMode)))
 
 
@@ -95,20 +130,32 @@ def business_hours(draw: st.DrawFn) -> BusinessHours:
 def workspace_settings(draw: st.DrawFn, *, kinds: KindRegistry | None = None) -> WorkspaceSettings:
     """Valid workspace settings of every shape; shrinks toward ``WorkspaceSettings()``."""
     registry = kinds or KindRegistry.default()
-    defaults = {k.name: draw(st.booleans().map(lambda b: not b)) for k in registry.overridable()}
-    rule = st.builds(EscalationRule, st.booleans(), st.integers(1, 10080))
+    defaults = {k.name: draw(_switched(True)) for k in registry.overridable()}
+    daily, weekly = _DEFAULT.digests.daily, _DEFAULT.digests.weekly
+    escalation = _DEFAULT.escalation
     url = draw(st.none() | webhook_urls())
+    # Every event is selected by default: draw the ones taken away.
+    removed = draw(st.sets(st.sampled_from(sorted(SlackEvent, key=lambda e: e.value))))
     return WorkspaceSettings(
         timezone=draw(st.sampled_from(_ZONES) | st.sampled_from(sorted(_all_zones()))),
         defaults=defaults,
         digests=DigestSettings(
-            daily=DailyDigest(draw(st.booleans()), draw(wall_times())),
+            daily=DailyDigest(draw(_switched(daily.enabled)), draw(_times_near(daily.send_time))),
             weekly=WeeklyDigest(
-                draw(st.booleans()), draw(st.sampled_from(Weekday)), draw(wall_times())
+                draw(_switched(weekly.enabled)),
+                draw(st.sampled_from(Weekday)),
+                draw(_times_near(weekly.send_time)),
             ),
         ),
-        escalation=EscalationSettings(draw(rule), draw(rule)),
-        slack=SlackSettings(url, frozenset(draw(st.sets(st.sampled_from(SlackEvent))))),
+        escalation=EscalationSettings(
+            *(
+                EscalationRule(
+                    draw(_switched(rule.enabled)), draw(_minutes_near(rule.after_minutes))
+                )
+                for rule in (escalation.unassigned, escalation.first_response)
+            )
+        ),
+        slack=SlackSettings(url, frozenset(SlackEvent) - removed),
         quiet_hours=draw(quiet_hours()),
         business_hours=draw(st.none() | business_hours()),
         version=draw(st.integers(1, 10**6)),
