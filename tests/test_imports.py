@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import pickle
 import pkgutil
 import subprocess
 import sys
@@ -80,3 +82,17 @@ def test_strategies_all_is_complete():
         n for n in vars(strategies) if not n.startswith("_") and callable(getattr(strategies, n))
     }
     assert set(strategies.__all__) == public
+
+
+def test_public_classes_and_functions_are_named_after_the_package():
+    """A traceback says ``notifpolicy.ValidationError``, not the private module it lives in."""
+    for name in notifpolicy.__all__:
+        value = getattr(notifpolicy, name)
+        if isinstance(value, type) or inspect.isfunction(value):
+            assert value.__module__ == "notifpolicy", name
+    error = notifpolicy.ValidationError.single("x", "type", "must be a bool, got int")
+    assert type(error).__module__ + "." + type(error).__qualname__ == "notifpolicy.ValidationError"
+    # Pickle finds a class by its module and name: our own value, round-tripped.
+    assert pickle.loads(pickle.dumps(notifpolicy.WorkspaceSettings())) == (  # noqa: S301
+        notifpolicy.WorkspaceSettings()
+    )

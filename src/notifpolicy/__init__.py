@@ -198,3 +198,21 @@ __all__ = [
     "save_workspace_settings",
     "slack_payload",
 ]
+
+
+def _present_as_public() -> None:
+    """Name the public classes and functions after the package that exports them.
+
+    They are defined in private modules; without this a traceback reads
+    ``notifpolicy._errors.ValidationError`` and a repr of a class
+    ``<class 'notifpolicy._settings.WorkspaceSettings'>``.  Pickling still finds each one, as
+    ``notifpolicy.<name>`` (the package exports it under that name).
+    """
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        if isinstance(value, type) or (callable(value) and hasattr(value, "__code__")):
+            value.__module__ = __name__
+
+
+_present_as_public()

@@ -1,7 +1,10 @@
-"""Tools for testing code that uses notifpolicy: strategies now; fakes and a pytest plugin next.
+"""Tools for testing code that uses notifpolicy: fakes, Hypothesis strategies and a pytest plugin.
 
-Importing this package needs neither pytest nor Hypothesis; ``notifpolicy.testing.strategies``
-needs Hypothesis (``pip install notifpolicy[testing]``).
+``notifpolicy.testing.fakes`` (in-memory store, recording transport, manual clock),
+``notifpolicy.testing.strategies`` (Hypothesis strategies), ``notifpolicy.testing.workspace`` and
+the pytest plugin ``notifpolicy.testing.plugin`` (registered through the ``pytest11`` entry
+point). Importing this package needs neither pytest nor Hypothesis; the strategies and the plugin
+do (``pip install notifpolicy[testing]``). Only tests import it, never shipped code.
 """
 
 from __future__ import annotations
