@@ -4,7 +4,7 @@
 ``notifpolicy.testing.strategies`` (Hypothesis strategies), ``notifpolicy.testing.workspace`` and
 the pytest plugin ``notifpolicy.testing.plugin`` (registered through the ``pytest11`` entry
 point). Importing this package needs neither pytest nor Hypothesis; the strategies and the plugin
-do (``pip install notifpolicy[testing]``). Only tests import it, never shipped code.
+do (``pip install notifpolicy[testing]``).
 """
 
 from __future__ import annotations
