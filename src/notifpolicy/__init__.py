@@ -36,6 +36,13 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._escalation import Escalation, due, next_check_at
+from notifpolicy._escalation_key import (
+    ESCALATION_KINDS,
+    KIND_FIRST_RESPONSE,
+    KIND_SLA_BREACH,
+    KIND_UNASSIGNED,
+    EscalationKey,
+)
 from notifpolicy._events import (
     ConversationCreated,
     ConversationUnassigned,
@@ -101,6 +108,10 @@ from notifpolicy._version import __version__ as __version__
 __all__ = [
     "ALL_CHANNELS",
     "BUILTIN_KINDS",
+    "ESCALATION_KINDS",
+    "KIND_FIRST_RESPONSE",
+    "KIND_SLA_BREACH",
+    "KIND_UNASSIGNED",
     "MEMBER_CHANNELS",
     "SLACK_CHANNEL",
     "SLACK_RECIPIENT",
@@ -125,6 +136,7 @@ __all__ = [
     "EffectivePreference",
     "Escalation",
     "EscalationDue",
+    "EscalationKey",
     "EscalationRule",
     "EscalationSettings",
     "Event",

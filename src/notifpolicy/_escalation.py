@@ -40,15 +40,19 @@ from notifpolicy._business_clock import (
 )
 from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._escalation_key import (
+    ESCALATION_KINDS,
+    KIND_FIRST_RESPONSE,
+    KIND_SLA_BREACH,
+    KIND_UNASSIGNED,
+    RULE_FIRST_RESPONSE,
+    RULE_UNASSIGNED,
+)
 from notifpolicy._keys import key_part
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
 __all__ = [
-    "ESCALATION_KINDS",
-    "KIND_FIRST_RESPONSE",
-    "KIND_SLA_BREACH",
-    "KIND_UNASSIGNED",
     "Escalation",
     "due",
     "next_check_at",
@@ -57,10 +61,6 @@ __all__ = [
 UTC = dt.UTC
 _ONE_US = dt.timedelta(microseconds=1)
 
-KIND_UNASSIGNED = "escalation_unassigned"
-KIND_FIRST_RESPONSE = "escalation_first_response"
-KIND_SLA_BREACH = "sla_breach"
-ESCALATION_KINDS = frozenset({KIND_UNASSIGNED, KIND_FIRST_RESPONSE, KIND_SLA_BREACH})
 _ADMIN_SUFFIX = ":" + KIND_FIRST_RESPONSE
 _MEMBER_SUFFIX = ":" + KIND_SLA_BREACH
 
@@ -293,8 +293,10 @@ def due(
     admin_first_response = rules.first_response.enabled
 
     # Host ids are escaped (see _keys), so ids containing ":" cannot make one key for two.
-    unassigned_prefix = f"{key_part(workspace_id)}:unassigned:"
-    first_response_prefix = f"{key_part(workspace_id)}:first_response:"
+    # The text of EscalationKey, built here without the value objects (this loop runs over every
+    # open conversation of the workspace); tests/test_escalation_key.py holds the two together.
+    unassigned_prefix = f"{key_part(workspace_id)}:{RULE_UNASSIGNED}:"
+    first_response_prefix = f"{key_part(workspace_id)}:{RULE_FIRST_RESPONSE}:"
     open_ = ConversationStatus.OPEN
     ids = _Ids()
     seen = ids.seen
@@ -345,14 +347,18 @@ def next_check_at(
     *,
     settings: WorkspaceSettings,
     now: dt.datetime,
+    workspace_id: str | None = None,
 ) -> dt.datetime | None:
     """The earliest instant after ``now`` at which an escalation of an open conversation falls due.
 
     ``None`` when nothing is pending.  A host calls :func:`due`, claims the keys, then sleeps
     until this instant (or until the next change to a conversation or to the settings, after
     which it asks again).  Escalations already due at ``now`` are :func:`due`'s business and do
-    not count, fired or not.
+    not count, fired or not.  ``workspace_id`` is optional here (no key is made), and checked
+    like :func:`due`'s when given, so a host can pass both calls the same arguments.
     """
+    if workspace_id is not None:
+        _check_workspace_id(workspace_id)
     now = _check_call(settings, now)
     rules = settings.escalation
     unassigned_enabled = rules.unassigned.enabled

@@ -11,7 +11,7 @@ contain no ``:``.
 
 from __future__ import annotations
 
-__all__ = ["key_part"]
+__all__ = ["key_part", "parse_key_part"]
 
 
 def key_part(text: str) -> str:
@@ -23,3 +23,14 @@ def key_part(text: str) -> str:
     if ":" in text or "%" in text:
         return text.replace("%", "%25").replace(":", "%3A")
     return text
+
+
+def parse_key_part(part: str) -> str:
+    """The host id that :func:`key_part` made ``part`` from.
+
+    >>> parse_key_part("zendesk%3A42"), parse_key_part("50%25")
+    ('zendesk:42', '50%')
+    """
+    if "%" in part:
+        return part.replace("%3A", ":").replace("%25", "%")
+    return part
