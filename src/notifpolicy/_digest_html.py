@@ -243,7 +243,12 @@ def _chart(section: Chart) -> list[str]:
 
 def _notes(section: Notes) -> list[str]:
     return [
-        "<tr>" + _td(f"&bull;&nbsp;{_e(note)}", "padding:4px 0;") + "</tr>"
+        "<tr>"
+        + _td(
+            "&bull;", "padding:4px 0;width:14px;vertical-align:top;", cls="np-muted", color=_MUTED
+        )
+        + _td(_e(note), "padding:4px 0;")
+        + "</tr>"
         for note in section.notes
     ]
 
