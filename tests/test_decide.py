@@ -504,7 +504,8 @@ def test_only_the_recipients_preferences_are_read():
     bad: dict[str, Any] = {"cy": "not preferences", "zed": None}
     assert run(mention, prefs=bad) == run(mention)
     # Read for a recipient, a bad value is an error that names every bad value.
-    for value in ("not preferences", None, {"mention": False}):
+    values: list[Any] = ["not preferences", None, {"mention": False}]
+    for value in values:
         with pytest.raises(ValidationError) as info:
             run(mention, prefs={**bad, "ann": value})
         assert sorted(p.path for p in info.value.problems) == [
@@ -519,7 +520,7 @@ def test_only_the_recipients_preferences_are_read():
 
 
 def test_bad_preferences_come_before_a_bad_instant_or_kind():
-    bad = {"zed": "not preferences"}
+    bad: dict[str, Any] = {"zed": "not preferences"}
     mention = MemberMentioned(id="e", conversation_id="c", author_id="bo", mentioned=["ann"])
     with pytest.raises(ValidationError) as info:
         run(mention, prefs=bad, now=dt.datetime(2026, 3, 2, 9))
