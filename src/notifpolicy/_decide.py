@@ -595,8 +595,8 @@ def _member_decisions(
             mask |= admins
         if by_id:
             mask |= by_id.get(member_id, 0)
-        if not mask:
-            continue  # Not a recipient of any of the kinds: no decision at all.
+        # `mask` is never empty: a walk happens only when some kind goes to every member, and a
+        # lookup visits only the named members and the admins.  Non-recipients are not visited.
         offered = member.channels
         own_prefs = get_prefs(member_id, _MISSING)
         own = None
