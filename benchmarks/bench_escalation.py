@@ -1,11 +1,11 @@
 """How long ``due`` and ``next_check_at`` take over many open conversations.
 
-Run: ``python benchmarks/bench_escalation.py [--runs N]``.
+Run: ``python benchmarks/bench_escalation.py``.
 
 What is measured: one call of ``due`` (or ``next_check_at``) over a list of already-built
-``ConversationState`` values, median of ``--runs`` calls, with ``time.perf_counter`` ("ms",
-"us/conv"), and the median CPU time of the process ("cpu ms": what the call costs when other
-processes share the cores, as they may on a CI machine).  Building the states is not in those
+``ConversationState`` values, median and p90 of 7 calls with ``time.perf_counter``, and the
+median CPU time of the process ("cpu ms": what the call costs when other processes share the
+cores, as they may on a CI machine).  Building the states is not in those
 figures: the host builds them from its rows, they are checked input, and that cost has its own
 line ("build the states", from dicts of fields).  The business-hours calendar is warmed by one
 call first: its cache persists across calls in a process, so a worker pays for building it once.
@@ -25,7 +25,6 @@ conversations without business hours (1 us each), at most 500 ms with business h
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import functools
 import gc
@@ -33,13 +32,19 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _table import Row, row, standalone
 
 from notifpolicy._conversation import ConversationState
 from notifpolicy._escalation import due, next_check_at
 from notifpolicy._settings import WorkspaceSettings
 
+NAME = "escalation"
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 LATE_SHARE = 0.05
@@ -82,8 +87,8 @@ def build(data: list[dict[str, Any]]) -> list[ConversationState]:
     return [ConversationState(**row) for row in data]
 
 
-def median_ms(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median wall time (``perf_counter``) and median CPU time of this process, in ms.
+def cpu_and_wall(call: Callable[[], object], runs: int) -> tuple[list[float], float]:
+    """Wall times (``perf_counter``) of ``runs`` calls in seconds, and the median CPU ms.
 
     The CPU time is what the call costs when the machine is shared: wall time also counts the
     moments another process held the core.
@@ -95,44 +100,34 @@ def median_ms(call: Callable[[], object], runs: int) -> tuple[float, float]:
         call()
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+    return wall, statistics.median(cpu) * 1000
 
 
-def row(size: int, label: str, name: str, timing: tuple[float, float]) -> str:
-    wall, cpu = timing
-    return (
-        f"{size:>13,}  {label:<14}  {name:<22}  {wall:>7.1f}  {wall * 1000 / size:>7.2f}  "
-        f"{cpu:>7.1f}"
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=7, help="calls per figure (median)")
-    parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[10_000, 100_000], help="conversation counts"
-    )
-    args = parser.parse_args(argv)
-
-    print(f"CPython {sys.version.split()[0]}, median of {args.runs} calls, states pre-built")
-    header = (
-        f"{'conversations':>13}  {'business hours':<14}  {'call':<22}  {'ms':>7}  "
-        f"{'us/conv':>7}  {'cpu ms':>7}"
-    )
-    print(header)
-    print("-" * len(header))
-    for size in args.sizes:
+def rows(*, tiny: bool = False) -> list[Row]:
+    runs = 2 if tiny else 7
+    out = []
+    for size in (200,) if tiny else (10_000, 100_000):
         data = host_rows(size)
         states = build(data)
-        print(
-            row(size, "", "build the states", median_ms(functools.partial(build, data), args.runs))
+        wall, cpu = cpu_and_wall(functools.partial(build, data), runs)
+        out.append(
+            row(
+                NAME,
+                "build the states",
+                f"{size:,} conversations",
+                wall,
+                "ms",
+                note=f"cpu {cpu:.1f} ms",
+            )
         )
-        for label, settings in (("no", PLAIN), ("Mon-Fri 9-17", BUSINESS)):
+        for label, settings, target in (
+            ("no business hours", PLAIN, 100.0),
+            ("business hours Mon-Fri 9-17", BUSINESS, 500.0),
+        ):
             burst = due(
                 states, settings=settings, now=NOW, already_fired=(), workspace_id=WORKSPACE
             )
             claimed = frozenset(e.key for e in burst)
-
             steady = functools.partial(
                 due,
                 states,
@@ -150,14 +145,25 @@ def main(argv: Sequence[str] | None = None) -> None:
                 workspace_id=WORKSPACE,
             )
             wake = functools.partial(next_check_at, states, settings=settings, now=NOW)
-            rows = (
+            for name, call in (
                 ("due, steady", steady),
                 (f"due, burst ({len(burst):,} new)", cold),
                 ("next_check_at", wake),
-            )
-            for name, call in rows:
-                print(row(size, label, name, median_ms(call, args.runs)))
+            ):
+                wall, cpu = cpu_and_wall(call, runs)
+                out.append(
+                    row(
+                        NAME,
+                        f"{name}, {label}",
+                        f"{size:,} conversations",
+                        wall,
+                        "ms",
+                        target=target if size == 100_000 else None,
+                        note=f"cpu {cpu:.1f} ms",
+                    )
+                )
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    standalone(rows)

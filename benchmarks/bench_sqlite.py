@@ -4,22 +4,28 @@ Run: ``python benchmarks/bench_sqlite.py``.  Each claim is one ``BEGIN IMMEDIATE
 (ledger row + one outbox row); each save is one compare-and-set transaction (settings row +
 audit row).  With 8 processes the claims race for the same keys, as workers would; saves are
 per-workspace (8 workspaces, one writer each), since racing saves of one workspace conflict by
-design.  WAL, ``synchronous=NORMAL``, on the local disk.
+design.  WAL, ``synchronous=NORMAL``, on the local disk.  Each row is the time per operation
+(median and p90 of 3 races) and, in its note, the operations per second it makes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _table import Row, row, standalone
 
 from notifpolicy import Channel, Member, Role, save_workspace_settings
 from notifpolicy._outbox import OutboxItem
 from notifpolicy.adapters.sqlite import SqliteStore
 
+NAME = "sqlite"
 T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
 CLAIM_KEYS = 4000
 SAVES_PER_PROCESS = 300
@@ -58,7 +64,8 @@ def _save(path: str, workspace: str, count: int) -> int:
     return count
 
 
-def _run(processes: int, target: str) -> float:
+def _run(processes: int, target: str, keys: int, saves: int) -> tuple[float, int]:
+    """Seconds for the whole race, and how many operations (attempts, won or lost) it made."""
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "bench.sqlite3")
         SqliteStore(path).close()
@@ -67,28 +74,43 @@ def _run(processes: int, target: str) -> float:
             pool.map(abs, range(processes))  # start the workers before the clock
             start = time.perf_counter()
             if target == "claim":
-                results = pool.starmap(_claim, [(path, CLAIM_KEYS)] * processes)
-                if sum(results) != CLAIM_KEYS:
-                    raise SystemExit(f"claims won {sum(results)} times, expected {CLAIM_KEYS}")
-                operations = CLAIM_KEYS * processes  # attempts, won or lost
+                results = pool.starmap(_claim, [(path, keys)] * processes)
+                if sum(results) != keys:
+                    raise SystemExit(f"claims won {sum(results)} times, expected {keys}")
+                operations = keys * processes
             else:
-                pool.starmap(_save, [(path, f"ws{p}", SAVES_PER_PROCESS) for p in range(processes)])
-                operations = SAVES_PER_PROCESS * processes
+                pool.starmap(_save, [(path, f"ws{p}", saves) for p in range(processes)])
+                operations = saves * processes
             elapsed = time.perf_counter() - start
-    return operations / elapsed
+    return elapsed, operations
 
 
-def main() -> None:
-    print("SQLite adapter (WAL, synchronous=NORMAL), median of 3 runs")
-    print(f"{'operation':<34}{'processes':>10}{'per second':>14}")
+def rows(*, tiny: bool = False) -> list[Row]:
+    """Time per operation (the inverse of the throughput), median and p90 of 3 races."""
+    keys, saves, races = (20, 5, 1) if tiny else (CLAIM_KEYS, SAVES_PER_PROCESS, 3)
+    out = []
     for target, label in (
-        ("claim", "ledger claim + outbox row"),
+        ("claim", "ledger claim + outbox row (attempts, won or lost)"),
         ("save", "settings save + audit row"),
     ):
-        for processes in (1, 8):
-            rate = statistics.median(_run(processes, target) for _ in range(3))
-            print(f"{label:<34}{processes:>10}{rate:>14,.0f}")
+        for processes in (1, 2) if tiny else (1, 8):
+            spent = []
+            for _ in range(races):
+                elapsed, operations = _run(processes, target, keys, saves)
+                spent.append(elapsed / operations)
+            per_second = 1 / sorted(spent)[len(spent) // 2]
+            out.append(
+                row(
+                    NAME,
+                    label,
+                    f"{processes} process{'es' if processes > 1 else ''}",
+                    spent,
+                    "µs",
+                    note=f"{per_second:,.0f} per second",
+                )
+            )
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    standalone(rows)

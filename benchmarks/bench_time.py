@@ -1,4 +1,4 @@
-"""Median nanoseconds per call of the time primitives: ``python benchmarks/bench_time.py``.
+"""Nanoseconds per call of the time primitives: ``python benchmarks/bench_time.py``.
 
 Each row calls one primitive on 1,024 instants spread over a year (with microseconds, as a clock
 gives them), after one warm-up pass that fills the per-zone caches; the loop's own cost, measured
@@ -11,22 +11,25 @@ path competes with, ``qh.covers(at.astimezone(zone).time())``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import functools
 import gc
-import os
-import platform
 import random
 import statistics
 import sys
 import time
 import zoneinfo
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _table import Row, row, standalone
 
 from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
 from notifpolicy._quiet_hours import QuietHours
 
+NAME = "time"
 UTC = dt.UTC
 ZONES = ("Europe/Amsterdam", "America/New_York")
 N_INSTANTS = 1024
@@ -35,12 +38,12 @@ INLINE = "(inline) qh.covers(...that...)"
 Case = tuple[str, str, str, int, Callable[[], None]]  # call, input, zone, calls per run, run
 
 
-def _instants(seed: int) -> list[dt.datetime]:
+def _instants(seed: int, count: int) -> list[dt.datetime]:
     rng = random.Random(seed)
     start = dt.datetime(2026, 1, 1, tzinfo=UTC)
     return [
         start + dt.timedelta(seconds=rng.randrange(365 * 86_400), microseconds=rng.randrange(10**6))
-        for _ in range(N_INSTANTS)
+        for _ in range(count)
     ]
 
 
@@ -54,11 +57,11 @@ def _empty(ats: Sequence[dt.datetime]) -> None:
         pass
 
 
-def _cases() -> list[Case]:
+def _cases(count: int) -> list[Case]:
     qh = QuietHours(dt.time(22, 0), dt.time(8, 0))
     daily = DailyDigest(enabled=True, send_time=dt.time(9, 0))
     weekly = WeeklyDigest(enabled=True, weekday=Weekday.MONDAY, send_time=dt.time(9, 0))
-    utc_ats = _instants(2026)
+    utc_ats = _instants(2026, count)
     cases: list[Case] = []
     for zone_name in ZONES:
         zone = zoneinfo.ZoneInfo(zone_name)
@@ -108,40 +111,46 @@ def _time_ns(fn: Callable[[], None]) -> int:
         gc.enable()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table (Markdown)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=41, help="rounds per row (default 41)")
-    args = parser.parse_args(argv)
-    cases = _cases()
-    ats = _instants(0)
+# Targets set for a UTC input, assuming the bare conversion at about 300 ns.
+TARGETS_NS = {
+    "is_quiet": 350.0,
+    "quiet_until": 600.0,
+    "DailyDigest.next_after": 5_000.0,
+    "WeeklyDigest.next_after": 5_000.0,
+}
+
+
+def rows(*, tiny: bool = False) -> list[Row]:
+    """Median and p90 nanoseconds per call over interleaved rounds, loop overhead subtracted."""
+    rounds = 3 if tiny else 41
+    cases = _cases(64 if tiny else N_INSTANTS)
+    ats = _instants(0, 64 if tiny else N_INSTANTS)
     for *_, fn in cases:
         fn()  # warm the per-zone caches: the table shows the steady state
     samples: list[list[float]] = [[] for _ in cases]
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         overhead = _time_ns(lambda: _empty(ats)) / len(ats)
         for i, (*_, calls, fn) in enumerate(cases):
-            samples[i].append(_time_ns(fn) / calls - overhead)
-    print(
-        f"CPython {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.machine()}, {_cpus()} CPU(s); median of {args.rounds} rounds "
-        f"x {N_INSTANTS} calls, loop overhead subtracted"
-    )
-    print()
-    print("| call | input `at` | workspace zone | median ns/call | vs. inline check |")
-    print("| --- | --- | --- | ---: | ---: |")
+            samples[i].append((_time_ns(fn) / calls - overhead) * 1e-9)
     medians = [statistics.median(values) for values in samples]
     pairs = zip(cases, medians, strict=True)
     inline = {zone: m for (name, _, zone, _, _), m in pairs if name == INLINE}
-    for (name, label, zone_name, _, _), median in zip(cases, medians, strict=True):
-        ratio = median / inline[zone_name]
-        print(f"| `{name}` | {label} | {zone_name} | {median:,.0f} | {ratio:.2f} |")
-    return 0
-
-
-def _cpus() -> int:
-    return os.cpu_count() or 1
+    out = []
+    for (name, label, zone_name, _, _), values, median in zip(cases, samples, medians, strict=True):
+        target = TARGETS_NS.get(name) if label == "UTC" else None
+        out.append(
+            row(
+                NAME,
+                f"{name}, `at` in {label}",
+                f"workspace in {zone_name}",
+                values,
+                "ns",
+                target=target,
+                note=f"{median / inline[zone_name]:.2f} x the inline check",
+            )
+        )
+    return out
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    standalone(rows)

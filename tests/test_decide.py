@@ -498,6 +498,38 @@ def test_bad_arguments_are_validation_errors_naming_each():
     assert info.value.problems[0].path == "preferences"
 
 
+def test_only_the_recipients_preferences_are_read():
+    """A targeted event costs its audience: other members' preferences are not even checked."""
+    mention = MemberMentioned(id="e", conversation_id="c", author_id="bo", mentioned=["ann"])
+    bad: dict[str, Any] = {"cy": "not preferences", "zed": None}
+    assert run(mention, prefs=bad) == run(mention)
+    # Read for a recipient, a bad value is an error that names every bad value.
+    values: list[Any] = ["not preferences", None, {"mention": False}]
+    for value in values:
+        with pytest.raises(ValidationError) as info:
+            run(mention, prefs={**bad, "ann": value})
+        assert sorted(p.path for p in info.value.problems) == [
+            "preferences['ann']",
+            "preferences['cy']",
+            "preferences['zed']",
+        ]
+        assert "must be a MemberPreferences" in str(info.value)
+    # A broadcast reads every member's.
+    with pytest.raises(ValidationError):
+        run(ConversationUnassigned(id="e", conversation_id="c"), prefs=FrozenMap(bad))
+
+
+def test_bad_preferences_come_before_a_bad_instant_or_kind():
+    bad: dict[str, Any] = {"zed": "not preferences"}
+    mention = MemberMentioned(id="e", conversation_id="c", author_id="bo", mentioned=["ann"])
+    with pytest.raises(ValidationError) as info:
+        run(mention, prefs=bad, now=dt.datetime(2026, 3, 2, 9))
+    assert [p.path for p in info.value.problems] == ["preferences['zed']"]
+    with pytest.raises(ValidationError) as info:
+        run(HostEvent(id="e", kinds=("refund_requested",)), prefs=bad)
+    assert [p.path for p in info.value.problems] == ["preferences['zed']"]
+
+
 def test_preferences_may_be_any_mapping():
     event = MemberMentioned(id="e", conversation_id="c", author_id="bo", mentioned=["ann"])
     plain = prefs(ann={"mention": False})

@@ -23,17 +23,32 @@ Slack
 A decision lists the kinds it is about: the kinds that are on, when any is (the decision
 delivers, or is held as a whole), else the kinds that are off, each with its reason.
 
-Speed: everything that does not depend on the member is resolved once per call: the kinds'
-attributes and switches, the workspace defaults, quiet-ness of ``now`` and ``quiet_until``.  What
-a decision says apart from its recipient and channel is a :class:`Ruling`, built once per
-distinct outcome and shared; members without an override for the event's kinds share whole
-per-channel templates.  So a decision costs one small allocation.
+Speed: a decision costs its audience, plus a small fixed cost per call.
+
+- What depends only on the settings value, the kinds registry and the event's kind names is a
+  :class:`_Plan`, resolved once and cached: the kinds' attributes and switches, the workspace
+  defaults, who each kind goes to, and every distinct outcome as a :class:`_Shape` (what a
+  ruling says apart from the event's ids and the end of quiet hours), including the Slack one.
+  Settings and registries are immutable values, so a plan never goes stale; the cache is keyed
+  on their identity and holds them alive (an id is never reused while its entry exists), and it
+  is bounded.  A new settings version is a new value and gets a plan of its own.
+- Per call: quiet-ness of ``now`` and ``quiet_until``, then one :class:`Ruling` per distinct
+  outcome (built without attrs' checks: its parts were resolved here), shared by every decision
+  that comes out alike; members without an override for the event's kinds share whole
+  per-channel templates.  So a decision costs one small allocation.
+- Recipients: a broadcast walks the roster; an event whose kinds go to named members (the
+  mentioned, the assignee, members with held items) and admins looks them up in the roster's
+  index instead (:meth:`Roster.in_order`), in the same roster order.  Only the preferences of
+  members who get a decision are read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from notifpolicy._decision import (  # the hot loop builds decisions without attrs' __init__
     _NEW,
@@ -44,14 +59,16 @@ from notifpolicy._decision import (  # the hot loop builds decisions without att
     Decision,
     Outcome,
     Ruling,
+    _fast_decision,
+    unchecked_ruling,
 )
 from notifpolicy._errors import Problem, ValidationError
 from notifpolicy._events import Event
-from notifpolicy._kinds import Channel, Kind, KindRegistry, Recipients
+from notifpolicy._kinds import Channel, KindRegistry, Recipients
 from notifpolicy._preferences import ALL_CHANNELS, MemberPreferences
 from notifpolicy._quiet_hours import QuietMode
 from notifpolicy._reasons import Reason, ReasonCode, reason
-from notifpolicy._roster import Roster
+from notifpolicy._roster import Member, Roster
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
@@ -81,25 +98,63 @@ _CRITICAL = (reason(ReasonCode.CRITICAL_BYPASSES_QUIET_HOURS),)
 _EXEMPT = (reason(ReasonCode.QUIET_HOURS_EXEMPT),)
 _NOT_CONFIGURED = (reason(ReasonCode.SLACK_NOT_CONFIGURED),)
 
-_StateKey = tuple[int, tuple[int | None, ...]]
 _CHANNEL_KEYS = tuple(channel.value for channel in CHANNEL_ORDER)
-_Rulings = tuple[Ruling, ...]
+_States = tuple[int | None, ...]
+# A plan's memos grow with the distinct override combinations a workspace has; past this many
+# entries a memo starts afresh (it is a cache: what it held is computed again on demand).
+_MEMO_LIMIT = 4096
 
 
-class _Call:
-    """What one ``decide`` call resolves once: the kinds, the switches, quiet hours, rulings."""
+class _Shape:
+    """What a ruling says apart from the event's ids and the end of quiet hours.
+
+    Resolved once per plan and shared by its calls, each of which turns it into a
+    :class:`Ruling` (one per call and shape).  ``held``: quiet hours hold it, so its
+    ``held_until`` (and a deferral's ``deliver_at``) is the end of the quiet period.
+    Compared by identity: a plan makes one shape per distinct outcome.
+    """
+
+    __slots__ = ("channel", "held", "kinds", "outcome", "reasons")
 
     def __init__(
-        self, event: Event, kinds: tuple[Kind, ...], settings: WorkspaceSettings, now: dt.datetime
+        self,
+        channel: Channel,
+        kinds: tuple[str, ...],
+        outcome: Outcome,
+        reasons: tuple[Reason, ...],
+        held: bool,
     ) -> None:
-        self.event_id = event.id
-        self.conversation_id = event.conversation_id
+        self.channel = channel
+        self.kinds = kinds
+        self.outcome = outcome
+        self.reasons = reasons
+        self.held = held
+
+
+_Shapes = tuple[_Shape, ...]
+
+
+class _Plan:
+    """What ``decide`` resolves from a settings value, a registry and the event's kind names.
+
+    Nothing here depends on the event's ids, its recipients or ``now``; a plan is cached and
+    shared by every call with the same three (see :func:`_plan`).  ``quiet`` below is whether
+    ``now`` is in quiet hours, the one fact of the call the shapes depend on.
+    """
+
+    def __init__(
+        self, settings: WorkspaceSettings, registry: KindRegistry, names: tuple[str, ...]
+    ) -> None:
+        # Kept alive so that the cache's identity keys cannot be reused while it holds them.
+        self.settings = settings
+        self.registry = registry
+        kinds = tuple(registry.get(name, path=f"event.kinds[{i}]") for i, name in enumerate(names))
         self.kinds = kinds
         self.names = tuple(k.name for k in kinds)
         self.switch_on = tuple(k.switch is None or settings.switch(k.switch) for k in kinds)
         # The state with no member override: the switch, then "not overridable: the workspace
         # decides" (on while its rule is enabled), then the workspace default.
-        self.default_state = tuple(
+        self.default_state: _States = tuple(
             _OFF_RULE
             if not on
             else _ON
@@ -114,71 +169,69 @@ class _Call:
             for i, (k, on) in enumerate(zip(kinds, self.switch_on, strict=True))
             if k.overridable and on
         }
-        qh = settings.quiet_hours
-        self.quiet = qh.is_quiet(now, settings.timezone)
-        self.until = qh.quiet_until(now, settings.timezone) if self.quiet else None
-        self.mode = qh.mode
+        self.mode = settings.quiet_hours.mode
         # Whether each kind can use each member channel, by position in CHANNEL_ORDER.
         self.applies = tuple(tuple(c in k.channels for k in kinds) for c in CHANNEL_ORDER)
-        self.rulings: dict[_StateKey, Ruling] = {}
+        # Who receives each kind, as bit masks over the kinds, by the kinds' `recipients`.
+        bits = dict.fromkeys(Recipients, 0)
+        for i, kind in enumerate(kinds):
+            bits[kind.recipients] |= 1 << i
+        self.everyone = bits[Recipients.ALL_MEMBERS]
+        self.admins = bits[Recipients.ADMINS]
+        self.assignee = bits[Recipients.ASSIGNEE_OR_ALL]
+        self.mentioned = bits[Recipients.MENTIONED]
+        self.held_for = bits[Recipients.MEMBERS_WITH_HELD_ITEMS]
+        self._shapes: dict[tuple[bool, int, _States], _Shape] = {}
+        self._templates: dict[tuple[bool, int, frozenset[Channel]], _Shapes] = {}
         self._positions: dict[frozenset[Channel], tuple[int, ...]] = {}
-        self.templates: dict[tuple[int, frozenset[Channel]], _Rulings] = {}
+        # The one Slack shape (or None), outside and inside quiet hours.
+        self.slack = (self._slack(settings, quiet=False), self._slack(settings, quiet=True))
 
-    # -- rulings, one per distinct outcome ----------------------------------------------------
+    # -- shapes, one per distinct outcome ------------------------------------------------------
 
-    def ruling(self, ci: int, states: tuple[int | None, ...]) -> Ruling:
-        """The ruling for the kinds' states on ``CHANNEL_ORDER[ci]`` (None: does not apply)."""
-        key = (ci, states)
-        found = self.rulings.get(key)
+    def shape(self, quiet: bool, ci: int, states: _States) -> _Shape:
+        """The shape for the kinds' states on ``CHANNEL_ORDER[ci]`` (None: does not apply)."""
+        key = (quiet, ci, states)
+        found = self._shapes.get(key)
         if found is None:
             channel = CHANNEL_ORDER[ci]
             on = [i for i, state in enumerate(states) if state == _ON]
             if on:
-                found = self.timed(channel, on)
+                found = self._timed(channel, on, quiet)
             else:
                 # Every kind is off: say which rule turned each one off.
                 off = [(i, state) for i, state in enumerate(states) if state is not None]
                 reasons = tuple(reason(_OFF_CODES[state], self.names[i]) for i, state in off)
-                found = self.make(channel, [i for i, _ in off], Outcome.SUPPRESS, reasons)
-            self.rulings[key] = found
+                found = self._make(channel, [i for i, _ in off], Outcome.SUPPRESS, reasons)
+            _remember(self._shapes, key, found)
         return found
 
-    def timed(self, channel: Channel, on: list[int]) -> Ruling:
-        """The ruling for kinds that are on: delivered, unless quiet hours hold them."""
-        if not self.quiet:
-            return self.make(channel, on, Outcome.DELIVER, ())
+    def _timed(self, channel: Channel, on: list[int], quiet: bool) -> _Shape:
+        """The shape for kinds that are on: delivered, unless quiet hours hold them."""
+        if not quiet:
+            return self._make(channel, on, Outcome.DELIVER, ())
         kinds = self.kinds
         if any(kinds[i].critical for i in on):
             # During quiet hours only critical notifications (such as escalations) are sent.
-            return self.make(channel, on, Outcome.DELIVER, _CRITICAL)
+            return self._make(channel, on, Outcome.DELIVER, _CRITICAL)
         if any(kinds[i].quiet_hours_exempt for i in on):
             # Digests and the catch-up are not subject to quiet hours.
-            return self.make(channel, on, Outcome.DELIVER, _EXEMPT)
+            return self._make(channel, on, Outcome.DELIVER, _EXEMPT)
         outcome, why = _HELD[self.mode]
-        deliver_at = self.until if outcome is Outcome.DEFER else None
-        return self.make(channel, on, outcome, (why,), deliver_at, self.until)
+        return self._make(channel, on, outcome, (why,), held=True)
 
-    def make(
+    def _make(
         self,
         channel: Channel,
         indices: list[int],
         outcome: Outcome,
         reasons: tuple[Reason, ...],
-        deliver_at: dt.datetime | None = None,
-        held_until: dt.datetime | None = None,
-    ) -> Ruling:
-        return Ruling(
-            channel,
-            self.event_id,
-            self.conversation_id,
-            tuple(self.names[i] for i in indices),
-            outcome,
-            reasons,
-            deliver_at,
-            held_until,
-        )
+        *,
+        held: bool = False,
+    ) -> _Shape:
+        return _Shape(channel, tuple(self.names[i] for i in indices), outcome, reasons, held)
 
-    # -- a member's rulings, channel by channel -----------------------------------------------
+    # -- a member's shapes, channel by channel ------------------------------------------------
     #
     # Channels are handled by their position in CHANNEL_ORDER: hashing an enum member runs
     # Python code, and these loops run for every member.
@@ -187,29 +240,33 @@ class _Call:
         """The positions in CHANNEL_ORDER of the member channels ``offered``."""
         found = self._positions.get(offered)
         if found is None:
-            found = self._positions[offered] = tuple(
-                ci for ci, channel in enumerate(CHANNEL_ORDER) if channel in offered
-            )
+            found = tuple(ci for ci, channel in enumerate(CHANNEL_ORDER) if channel in offered)
+            _remember(self._positions, offered, found)
         return found
 
-    def template(self, mask: int, offered: frozenset[Channel]) -> _Rulings:
-        """The rulings of a member without overrides for these kinds, in channel order.
+    def template(self, quiet: bool, mask: int, offered: frozenset[Channel]) -> _Shapes:
+        """The shapes of a member without overrides for these kinds, in channel order.
 
         ``mask``: the kinds (bits) the member receives; ``offered``: the member's channels.
         """
-        rulings = []
-        for ci in self.positions(offered):
-            applies = self.applies[ci]
-            states = tuple(
-                state if mask >> i & 1 and applies[i] else None
-                for i, state in enumerate(self.default_state)
-            )
-            if any(state is not None for state in states):
-                rulings.append(self.ruling(ci, states))
-        return tuple(rulings)
+        key = (quiet, mask, offered)
+        found = self._templates.get(key)
+        if found is None:
+            shapes = []
+            for ci in self.positions(offered):
+                applies = self.applies[ci]
+                states = tuple(
+                    state if mask >> i & 1 and applies[i] else None
+                    for i, state in enumerate(self.default_state)
+                )
+                if any(state is not None for state in states):
+                    shapes.append(self.shape(quiet, ci, states))
+            found = tuple(shapes)
+            _remember(self._templates, key, found)
+        return found
 
     def own_overrides(self, prefs: MemberPreferences) -> dict[int, dict[str, bool]]:
-        """The member's overrides for this call's overridable kinds, by kind index.
+        """The member's overrides for these overridable kinds, by kind index.
 
         Copied into plain dicts: the lookups below mostly miss, and a dict answers a miss
         without raising ``KeyError`` inside ``Mapping.get``.
@@ -224,10 +281,10 @@ class _Call:
         return own
 
     def custom(
-        self, mask: int, offered: frozenset[Channel], own: dict[int, dict[str, bool]]
-    ) -> _Rulings:
+        self, quiet: bool, mask: int, offered: frozenset[Channel], own: dict[int, dict[str, bool]]
+    ) -> _Shapes:
         """Like :meth:`template` for a member with overrides for some of these kinds."""
-        rulings = []
+        shapes = []
         default_state = self.default_state
         for ci in self.positions(offered):
             applies = self.applies[ci]
@@ -248,13 +305,13 @@ class _Call:
                     value = chans.get(ALL_CHANNELS)
                 states.append(default if value is None else _ON if value else _OFF_MEMBER)
             if any(state is not None for state in states):
-                rulings.append(self.ruling(ci, tuple(states)))
-        return tuple(rulings)
+                shapes.append(self.shape(quiet, ci, tuple(states)))
+        return tuple(shapes)
 
     # -- Slack --------------------------------------------------------------------------------
 
-    def slack(self, settings: WorkspaceSettings) -> Ruling | None:
-        """The one Slack ruling, or None when no kind has a Slack event (mention, sla_breach).
+    def _slack(self, settings: WorkspaceSettings, *, quiet: bool) -> _Shape | None:
+        """The one Slack shape, or None when no kind has a Slack event (mention, sla_breach).
 
         Checks in order: the switch (escalation rule) -> no webhook -> event not selected ->
         quiet hours.  ``defaults.<kind>`` is not consulted: those are the members' defaults.
@@ -266,65 +323,134 @@ class _Call:
         live = [i for i in routed if self.switch_on[i]]
         if not live:
             reasons = tuple(reason(ReasonCode.RULE_DISABLED, self.names[i]) for i in routed)
-            return self.make(slack, routed, Outcome.SUPPRESS, reasons)
+            return self._make(slack, routed, Outcome.SUPPRESS, reasons)
         if settings.slack.webhook_url is None:
-            return self.make(slack, live, Outcome.SUPPRESS, _NOT_CONFIGURED)
+            return self._make(slack, live, Outcome.SUPPRESS, _NOT_CONFIGURED)
         selected = [i for i in live if self.kinds[i].slack_event in settings.slack.events]
         if not selected:
             reasons = tuple(
                 reason(ReasonCode.SLACK_EVENT_NOT_SELECTED, self.names[i]) for i in live
             )
-            return self.make(slack, live, Outcome.SUPPRESS, reasons)
+            return self._make(slack, live, Outcome.SUPPRESS, reasons)
         # In summarize mode a held Slack message is dropped: the catch-up is per member.
-        return self.timed(slack, selected)
+        return self._timed(slack, selected, quiet)
+
+
+# -- the plan cache ---------------------------------------------------------------------------
+#
+# Keyed on the identity of the settings value and the registry (hashing a settings value costs
+# about as much as a small event's whole decision).  Each entry holds both objects, so their
+# ids cannot be reused by other objects while it exists, and the lookup checks them with `is`
+# anyway.  A new settings version, or settings read back from a store as a new object, is a
+# miss and gets its own plan.  Bounded: the oldest entry goes first.
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_PLAN_LIMIT = 256
+_PLANS: dict[tuple[int, int, tuple[str, ...]], _Plan] = {}
+
+
+def _remember(cache: dict[_K, _V], key: _K, value: _V, limit: int = _MEMO_LIMIT) -> None:
+    if len(cache) >= limit:
+        # Dropping the oldest; another thread may be doing the same, which is harmless.
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+            del cache[next(iter(cache))]
+    cache[key] = value
+
+
+def _plan(settings: WorkspaceSettings, registry: KindRegistry, names: tuple[str, ...]) -> _Plan:
+    key = (id(settings), id(registry), names)
+    plan = _PLANS.get(key)
+    if plan is None or plan.settings is not settings or plan.registry is not registry:
+        plan = _Plan(settings, registry, names)
+        _remember(_PLANS, key, plan, _PLAN_LIMIT)
+    return plan
+
+
+# -- one call ---------------------------------------------------------------------------------
+
+
+class _Rulings:
+    """A call's rulings: one per shape, made on first use (the event's ids, quiet's end)."""
+
+    __slots__ = ("conversation_id", "event_id", "made", "until")
+
+    def __init__(self, event: Event, until: dt.datetime | None) -> None:
+        self.event_id = event.id
+        self.conversation_id = event.conversation_id
+        self.until = until
+        self.made: dict[_Shape, Ruling] = {}
+
+    def of(self, shape: _Shape) -> Ruling:
+        found = self.made.get(shape)
+        if found is None:
+            held_until = self.until if shape.held else None
+            found = self.made[shape] = unchecked_ruling(
+                shape.channel,
+                self.event_id,
+                self.conversation_id,
+                shape.kinds,
+                shape.outcome,
+                shape.reasons,
+                held_until if shape.outcome is Outcome.DEFER else None,
+                held_until,
+            )
+        return found
+
+    def all(self, shapes: _Shapes) -> tuple[Ruling, ...]:
+        return tuple(map(self.of, shapes))
 
 
 def _audience(
-    kinds: tuple[Kind, ...], event: Event, roster: Roster
-) -> tuple[int, int, dict[str, int]]:
-    """Who receives each kind, as bit masks over the kinds: (everyone, admins, by member id).
+    plan: _Plan, event: Event, roster: Roster
+) -> tuple[int, Iterable[Member], dict[str, int]]:
+    """Who receives the kinds: (kinds every member receives, the members to visit, kinds by id).
 
-    Resolved from each kind's ``recipients`` and the event's facts; deactivated members and ids
-    not in the roster drop out when the roster is walked.
+    Resolved from each kind's ``recipients`` and the event's facts.  When some kind goes to
+    every member the roster is walked; else only the named members and the admins are visited,
+    looked up in the roster's index, in roster order.  Deactivated members and ids not in the
+    roster drop out either way.
     """
-    everyone = admins = 0
+    everyone = plan.everyone
     by_id: dict[str, int] = {}
-
-    def add(ids: Iterable[str], bit: int) -> None:
-        for member_id in ids:
-            by_id[member_id] = by_id.get(member_id, 0) | bit
-
-    for i, kind in enumerate(kinds):
-        bit = 1 << i
-        who = kind.recipients
-        if who is Recipients.ALL_MEMBERS:
-            everyone |= bit
-        elif who is Recipients.ADMINS:
-            admins |= bit
-        elif who is Recipients.ASSIGNEE_OR_ALL:
-            # To the assignee, or to all active members when there is none or the assignee is
-            # deactivated (as if unassigned).
-            assignee = event.assignee
-            member = roster.get(assignee) if assignee is not None else None
-            if member is not None and member.active:
-                add((member.id,), bit)
-            else:
-                everyone |= bit
-        elif who is Recipients.MENTIONED:
-            # A mention never goes to the note's author.
-            add((m for m in event.mentioned if m != event.author_id), bit)
-        else:  # Recipients.MEMBERS_WITH_HELD_ITEMS
-            add(event.held_for, bit)
-    return everyone, admins, by_id
+    if plan.assignee:
+        # To the assignee, or to all active members when there is none or the assignee is
+        # deactivated (as if unassigned).
+        assignee = event.assignee
+        member = roster.get(assignee) if assignee is not None else None
+        if member is not None and member.active:
+            by_id[member.id] = plan.assignee
+        else:
+            everyone |= plan.assignee
+    if plan.mentioned:
+        # A mention never goes to the note's author.
+        author = event.author_id
+        for member_id in event.mentioned:
+            if member_id != author:
+                by_id[member_id] = by_id.get(member_id, 0) | plan.mentioned
+    if plan.held_for:
+        for member_id in event.held_for:
+            by_id[member_id] = by_id.get(member_id, 0) | plan.held_for
+    if everyone:
+        return everyone, roster, by_id
+    if plan.admins:
+        ids: Iterable[str] = itertools.chain(by_id, (m.id for m in roster.admins()))
+    else:
+        ids = by_id
+    return everyone, roster.in_order(ids), by_id
 
 
-def _check_inputs(
+_MISSING = object()
+
+
+def _input_problems(
     event: object,
     settings: object,
     roster: object,
     preferences: object,
     kinds: object,
-) -> dict[str, MemberPreferences]:
+) -> list[Problem]:
+    """Every problem with the arguments' types, each preference value included."""
     problems: list[Problem] = []
     for path, value, cls in (
         ("event", event, Event),
@@ -339,7 +465,6 @@ def _check_inputs(
         problems.append(
             Problem("kinds", "type", f"must be a KindRegistry or None, got {type(kinds).__name__}")
         )
-    given: dict[object, object] = {}
     if not isinstance(preferences, Mapping):
         problems.append(
             Problem(
@@ -350,21 +475,20 @@ def _check_inputs(
             )
         )
     else:
-        # A plain dict: most members have no overrides, so a miss is the common case, and a
-        # dict answers it without raising KeyError inside `Mapping.get`.
-        given = dict(preferences.items())
-        for member_id, value in given.items():
-            if not isinstance(value, MemberPreferences):
-                problems.append(
-                    Problem(
-                        f"preferences[{member_id!r}]",
-                        "type",
-                        f"must be a MemberPreferences, got {type(value).__name__}",
-                    )
-                )
-    if problems:
-        raise ValidationError(problems)
-    return given  # type: ignore[return-value]  # every value was checked above
+        problems.extend(
+            _not_preferences(member_id, value)
+            for member_id, value in preferences.items()
+            if not isinstance(value, MemberPreferences)
+        )
+    return problems
+
+
+def _not_preferences(member_id: object, value: object) -> Problem:
+    return Problem(
+        f"preferences[{member_id!r}]",
+        "type",
+        f"must be a MemberPreferences, got {type(value).__name__}",
+    )
 
 
 def decide(
@@ -383,6 +507,10 @@ def decide(
     (the mention's author, deactivated members) get no decision at all; ``preferences`` for ids
     not in the roster are ignored.  ``now`` must be timezone-aware; nothing else reads the clock.
 
+    Only the preferences of members who get a decision are read, so that an event for one
+    member costs the same in any workspace: a value that is not a :class:`MemberPreferences`
+    is a :class:`ValidationError` (listing every such value) when it is read.
+
     >>> import datetime as dt
     >>> from notifpolicy import Member, Role, Roster, WorkspaceSettings
     >>> from notifpolicy._events import MemberMentioned
@@ -397,23 +525,68 @@ def decide(
     bo email suppress ['disabled_by_member (mention)']
     bo push deliver []
     """
-    prefs = _check_inputs(event, settings, roster, preferences, kinds)
-    now = require_aware(now, path="now")
-    registry = kinds if kinds is not None else KindRegistry.default()
-    event_kinds = tuple(
-        registry.get(name, path=f"event.kinds[{i}]") for i, name in enumerate(event.kinds)
-    )
-    call = _Call(event, event_kinds, settings, now)
-    everyone, admins, by_id = _audience(event_kinds, event, roster)
+    if not (
+        isinstance(event, Event)
+        and isinstance(settings, WorkspaceSettings)
+        and isinstance(roster, Roster)
+        and (kinds is None or isinstance(kinds, KindRegistry))
+        and (type(preferences) is dict or isinstance(preferences, Mapping))
+    ):
+        raise ValidationError(_input_problems(event, settings, roster, preferences, kinds))
+    try:
+        now = require_aware(now, path="now")
+        registry = kinds if kinds is not None else KindRegistry.default()
+        plan = _plan(settings, registry, event.kinds)
+    except ValidationError:
+        # The preference values' problems come first, as they would for a full check.
+        problems = _input_problems(event, settings, roster, preferences, kinds)
+        if problems:
+            raise ValidationError(problems) from None
+        raise
+    qh = settings.quiet_hours
+    quiet = qh.is_quiet(now, settings.timezone)
+    rulings = _Rulings(event, qh.quiet_until(now, settings.timezone) if quiet else None)
+    everyone, members, by_id = _audience(plan, event, roster)
+    if members is roster and type(preferences) is not dict:
+        # A walk looks up every member, and most have no preferences: a plain dict answers a
+        # miss without raising KeyError inside `Mapping.get`.
+        get_prefs: Callable[[str, object], object] = dict(preferences.items()).get
+    else:
+        get_prefs = preferences.get
 
+    def bad_preferences(member_id: str, value: object) -> ValidationError:
+        problems = _input_problems(event, settings, roster, preferences, kinds)
+        return ValidationError(problems or [_not_preferences(member_id, value)])
+
+    out = _member_decisions(
+        plan, quiet, rulings, members, everyone, by_id, get_prefs, bad_preferences
+    )
+    slack = plan.slack[quiet]
+    if slack is not None:
+        out.append(_fast_decision(SLACK_CHANNEL, rulings.of(slack)))
+    return tuple(out)
+
+
+def _member_decisions(
+    plan: _Plan,
+    quiet: bool,
+    rulings: _Rulings,
+    members: Iterable[Member],
+    everyone: int,
+    by_id: dict[str, int],
+    get_prefs: Callable[[str, object], object],
+    bad_preferences: Callable[[str, object], ValidationError],
+) -> list[Decision]:
+    """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER."""
     out: list[Decision] = []
     append = out.append
-    templates = call.templates
-    get_prefs = prefs.get
+    admins = plan.admins
     new, set_recipient, set_ruling = _NEW, _SET_RECIPIENT, _SET_RULING
-    # Consecutive members usually share their template (the same kinds, the same channels).
-    last: tuple[int, frozenset[Channel] | None, _Rulings] = (0, None, ())
-    for member in roster:
+    # Members without overrides for these kinds share their rulings by (kinds, channels), and
+    # consecutive members usually share them (the same kinds, the same channels).
+    shared: dict[tuple[int, frozenset[Channel]], tuple[Ruling, ...]] = {}
+    last: tuple[int, frozenset[Channel] | None, tuple[Ruling, ...]] = (0, None, ())
+    for member in members:
         if not member.active:
             continue  # Deactivated members receive nothing.
         member_id = member.id
@@ -422,27 +595,28 @@ def decide(
             mask |= admins
         if by_id:
             mask |= by_id.get(member_id, 0)
-        if not mask:
-            continue  # Not a recipient of any of the kinds: no decision at all.
+        # `mask` is never empty: a walk happens only when some kind goes to every member, and a
+        # lookup visits only the named members and the admins.  Non-recipients are not visited.
         offered = member.channels
-        own_prefs = get_prefs(member_id)
-        own = call.own_overrides(own_prefs) if own_prefs is not None else None
+        own_prefs = get_prefs(member_id, _MISSING)
+        own = None
+        if own_prefs is not _MISSING:
+            if not isinstance(own_prefs, MemberPreferences):
+                raise bad_preferences(member_id, own_prefs)
+            own = plan.own_overrides(own_prefs)
         if own:
-            rulings = call.custom(mask, offered, own)
+            theirs = rulings.all(plan.custom(quiet, mask, offered, own))
         elif mask == last[0] and offered is last[1]:
-            rulings = last[2]
+            theirs = last[2]
         else:
-            found = templates.get((mask, offered))
+            found = shared.get((mask, offered))
             if found is None:
-                found = templates[(mask, offered)] = call.template(mask, offered)
-            rulings = found
-            last = (mask, offered, rulings)
-        for ruling in rulings:
+                found = shared[(mask, offered)] = rulings.all(plan.template(quiet, mask, offered))
+            theirs = found
+            last = (mask, offered, theirs)
+        for ruling in theirs:
             decision = new(Decision)
             set_recipient(decision, member_id)
             set_ruling(decision, ruling)
             append(decision)
-    slack = call.slack(settings)
-    if slack is not None:
-        append(Decision(SLACK_CHANNEL, slack))
-    return tuple(out)
+    return out

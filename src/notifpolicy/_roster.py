@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
@@ -150,3 +151,35 @@ class Roster:
     def active(self) -> tuple[Member, ...]:
         """Deactivated members receive nothing."""
         return tuple(m for m in self.members.values() if m.active)
+
+    def admins(self) -> tuple[Member, ...]:
+        """The active owners and admins, in roster order (the audience of escalations)."""
+        return self._admins
+
+    def in_order(self, ids: Iterable[str]) -> tuple[Member, ...]:
+        """The active members among ``ids``, each once, in roster order.
+
+        Ids the roster does not know are dropped.  Costs the number of ids, not the size of
+        the roster: a targeted event (a mention, an assignee) is looked up, not walked to.
+
+        >>> roster = Roster([Member("ann", Role.AGENT), Member("bo", Role.ADMIN),
+        ...                  Member("cy", Role.AGENT, active=False)])
+        >>> [m.id for m in roster.in_order(["bo", "zed", "cy", "ann", "bo"])]
+        ['ann', 'bo']
+        """
+        position, ordered = self._index
+        found = sorted({position[i] for i in ids if isinstance(i, str) and i in position})
+        return tuple(member for p in found if (member := ordered[p]).active)
+
+    # The indexes are built on first use, once per roster value: a Roster is immutable, so
+    # they never go stale, and `attrs.evolve` makes a new value with indexes of its own.  They
+    # are not fields: equality, hashing, repr and pickling see only `members`.
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, int], tuple[Member, ...]]:
+        """Each member's position in roster order, and the members by position."""
+        ordered = tuple(self.members.values())
+        return {m.id: i for i, m in enumerate(ordered)}, ordered
+
+    @functools.cached_property
+    def _admins(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members.values() if m.active and m.role.is_admin)
