@@ -214,17 +214,18 @@ __all__ = [
 
 
 def _present_as_public() -> None:
-    """Name the public classes and functions after the package that exports them.
+    """Name the public exceptions after the package that exports them.
 
-    They are defined in private modules; without this a traceback reads
-    ``notifpolicy._errors.ValidationError`` and a repr of a class
-    ``<class 'notifpolicy._settings.WorkspaceSettings'>``.  Pickling still finds each one, as
-    ``notifpolicy.<name>`` (the package exports it under that name).
+    They are defined in the private ``_errors`` module; without this a host's traceback reads
+    ``notifpolicy._errors.ValidationError``, naming a module nobody imports.  Only exceptions:
+    a traceback names their class, and other values keep the module they are defined in, where
+    ``doctest`` and Sphinx find their examples.  Pickling still finds each one, as
+    ``notifpolicy.<name>``.
     """
     namespace = globals()
     for name in __all__:
         value = namespace[name]
-        if isinstance(value, type) or (callable(value) and hasattr(value, "__code__")):
+        if isinstance(value, type) and issubclass(value, BaseException):
             value.__module__ = __name__
 
 
