@@ -71,7 +71,7 @@ def _refusal(actor: object, permission: Permission, member_id: str | None) -> st
         return f"{actor.id} is deactivated and may not {rule.what}"
     if actor.role not in rule.roles:
         roles = " and ".join(f"{r.value}s" for r in Role if r in rule.roles)
-        return f"only {roles} may {rule.what}; {actor.id} is {actor.role.value}"
+        return f"only {roles} can {rule.what}; {actor.id} is {actor.role.value}"
     if rule.own_only and member_id != actor.id:
         return f"{actor.id} may change only their own preferences, not {member_id}'s"
     return None
