@@ -489,3 +489,32 @@ def test_only_admins_read_the_audit_log(store):
     assert len(w.service.audit_log(actor=OWNER.id)) == 1
     with pytest.raises(PermissionDenied):
         w.service.audit_log(actor=ANNA.id)
+
+
+def test_a_save_that_changes_nothing_writes_nothing(store):
+    w = make_world(store, {"quiet_hours": {"enabled": True}})
+    current = w.service.settings()
+    result = w.service.save_settings(current.to_dict(), actor=OWNER.id)
+    assert not result.changed
+    prefs = w.service.save_preferences(
+        "anna", {"overrides": {"mention": None}, "version": 1}, actor=ANNA.id
+    )
+    assert not prefs.changed
+    assert w.service.settings() == current
+    assert len(store.audit_entries(WS)) == 1  # only the first configuration
+
+
+def test_a_one_section_save_through_the_service_keeps_the_rest(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}, "quiet_hours": {"enabled": True}})
+    w.service.save_settings(
+        {"escalation": {"unassigned": {"after_minutes": 20}}, "version": 2}, actor=OWNER.id
+    )
+    saved = w.service.settings()
+    assert (saved.timezone, saved.quiet_hours.enabled, saved.slack.configured) == (
+        "Europe/Amsterdam",
+        True,
+        True,
+    )
+    assert saved.escalation.unassigned.after_minutes == 20
+    (entry,) = w.service.audit_log(actor=OWNER.id)[1:]
+    assert [c.path for c in entry.changes] == ["escalation.unassigned.after_minutes"]
