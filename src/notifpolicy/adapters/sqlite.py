@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from notifpolicy._errors import StorageError
@@ -199,16 +199,24 @@ class SqliteStore:
             try:
                 yield self._db
             except (sqlite3.Error, UnicodeError) as exc:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise StorageError(f"cannot write: {type(exc).__name__}: {exc}") from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:  # pragma: no cover - disk full and the like
-                self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:  # disk full, read-only file, I/O error
+                self._rollback()
                 raise StorageError(f"cannot commit: {exc}") from exc
+
+    def _rollback(self) -> None:
+        # After some errors (a full disk, an I/O error) SQLite has rolled the transaction back
+        # by itself: a second ROLLBACK would fail with "cannot rollback - no transaction is
+        # active" and hide the error that says what went wrong.
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):  # the first error is the one to report
+                self._db.execute("ROLLBACK")
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
