@@ -205,10 +205,11 @@ class NotificationService:
         # period would re-read and re-decode the whole week's held items.
         self._caught_up_until: dt.datetime | None = None
         self._batch = batch
-        if not (isinstance(lease, dt.timedelta) and isinstance(send_deadline, dt.timedelta)):
-            raise ValidationError.single(
-                "lease", "type", "lease and send_deadline must be datetime.timedelta values"
-            )
+        for name, value in (("lease", lease), ("send_deadline", send_deadline)):
+            if not isinstance(value, dt.timedelta):
+                raise ValidationError.single(
+                    name, "type", f"must be a datetime.timedelta, got {type(value).__name__}"
+                )
         if not dt.timedelta(0) < send_deadline < lease:
             raise ValidationError.single(
                 "lease",
