@@ -43,6 +43,11 @@ class OutboxItem:
     URL is never stored here: the service takes it from the current settings at send time.
     ``unsubscribe_url`` (digest emails, when the host gives a template) is where the
     recipient's mail provider turns the digest off in one click (``List-Unsubscribe``).
+
+    ``leased_until`` is set only on the items that ``Outbox.lease_due`` returns: the lease they
+    were taken under.  The outcome (``mark_sent``, ``mark_retry``, ``mark_failed``) is recorded
+    only while the store still holds the item under that lease, so a worker whose lease lapsed
+    cannot overwrite the outcome of the worker that holds the item now.
     """
 
     id: str
@@ -61,6 +66,7 @@ class OutboxItem:
     html: str | None = None
     body: str | None = None
     unsubscribe_url: str | None = None
+    leased_until: dt.datetime | None = None
 
 
 @attrs.frozen
