@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notifpolicy import (
+    SLACK_RECIPIENT,
     Channel,
     FrozenMap,
     Kind,
@@ -638,6 +639,21 @@ def test_a_decision_checks_its_recipient_against_the_channel():
         Decision("ann", "ruling")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         Ruling("email", "e", "c", ("mention",), Outcome.DELIVER)  # type: ignore[arg-type]
+
+
+def test_slack_has_one_name_everywhere():
+    """A decision's Slack recipient, the outbox's and the testing kit's are all ``"slack"``."""
+    slack = Ruling(Channel.SLACK, "e", "c", ("new_conversation",), Outcome.DELIVER)
+    assert str(SLACK_CHANNEL) == SLACK_RECIPIENT == "slack"
+    assert f"{SLACK_CHANNEL}" == "slack"
+    by_name = Decision("slack", slack)  # the plain name is the same recipient
+    assert by_name.recipient is SLACK_CHANNEL
+    assert by_name == Decision(SLACK_CHANNEL, slack)
+    assert by_name.is_slack
+    # A member may still be called "slack": on a member channel it is a member id.
+    member = Decision("slack", attrs.evolve(slack, channel=Channel.EMAIL))
+    assert not member.is_slack
+    assert member.member_id == "slack"
 
 
 # -- laws -------------------------------------------------------------------------------------

@@ -42,14 +42,18 @@ class Outcome(enum.Enum):
     DEFER = "defer"  # at ``deliver_at``, when quiet hours end
 
 
-class SlackTarget(enum.Enum):
-    """The workspace's Slack channel as a recipient (members are named by their ids)."""
+class SlackTarget(enum.StrEnum):
+    """The workspace's Slack channel as a recipient (members are named by their ids).
 
-    CHANNEL = "slack_channel"
+    Its one value is ``"slack"``, the name the outbox and the testing kit use for it too:
+    ``str(SLACK_CHANNEL) == SLACK_RECIPIENT == "slack"``.
+    """
+
+    CHANNEL = "slack"
 
 
 SLACK_CHANNEL = SlackTarget.CHANNEL
-"""The recipient of every Slack decision."""
+"""The recipient of every Slack decision; equal to ``"slack"``."""
 
 Recipient: TypeAlias = str | SlackTarget
 """A member id, or :data:`SLACK_CHANNEL`."""
@@ -163,11 +167,13 @@ class Decision:
         if not isinstance(ruling, Ruling):
             raise ValidationError.single("ruling", "type", f"must be a Ruling, got {ruling!r}")
         if ruling.channel is Channel.SLACK:
-            if recipient is not SLACK_CHANNEL:
+            if recipient != SLACK_CHANNEL:
                 raise ValidationError.single(
-                    "recipient", "type", f"must be SLACK_CHANNEL on Slack, got {recipient!r}"
+                    "recipient", "type", f"must be 'slack' on Slack, got {recipient!r}"
                 )
-        elif not isinstance(recipient, str) or not recipient:
+            # The plain string "slack" names the same recipient: kept as the one value.
+            object.__setattr__(self, "recipient", SLACK_CHANNEL)
+        elif isinstance(recipient, SlackTarget) or not isinstance(recipient, str) or not recipient:
             raise ValidationError.single(
                 "recipient", "type", f"must be a member id, got {recipient!r}"
             )
@@ -237,7 +243,7 @@ class Decision:
     def member_id(self) -> str | None:
         """The member's id, or None for the Slack channel."""
         recipient = self.recipient
-        return recipient if isinstance(recipient, str) else None
+        return None if recipient is SLACK_CHANNEL else recipient
 
     @property
     def is_slack(self) -> bool:

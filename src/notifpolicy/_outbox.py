@@ -18,7 +18,8 @@ from notifpolicy._secret import Secret
 __all__ = ["SLACK_RECIPIENT", "Delivery", "OutboxItem", "OutboxStatus", "SendResult", "SendStatus"]
 
 SLACK_RECIPIENT = "slack"
-"""The recipient id of the workspace's Slack channel in decisions and outbox items."""
+"""The recipient of the workspace's Slack channel in outbox items: ``str(SLACK_CHANNEL)``, the
+same name a decision's recipient has."""
 
 
 class OutboxStatus(enum.Enum):

@@ -54,7 +54,6 @@ from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._loader import describe
 from notifpolicy._outbox import (
-    SLACK_RECIPIENT,
     Delivery,
     OutboxItem,
     OutboxStatus,
@@ -309,7 +308,7 @@ class NotificationService:
     ) -> list[OutboxItem]:
         items = []
         for d in decisions:
-            recipient = SLACK_RECIPIENT if d.is_slack else str(d.recipient)
+            recipient = str(d.recipient)
             base = OutboxItem(
                 id=f"{key_part(self.workspace_id)}:{key_part(event.id)}:{key_part(recipient)}"
                 f":{d.channel.value}",

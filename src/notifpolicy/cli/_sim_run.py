@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from notifpolicy import (
-    SLACK_RECIPIENT,
     Channel,
     ConversationCreated,
     ConversationRecord,
@@ -257,7 +256,7 @@ def _until(d: Decision, label: str) -> dt.datetime | None:
 
 
 def _target(d: Decision) -> tuple[str, str]:
-    return d.channel.value, SLACK_RECIPIENT if d.is_slack else str(d.recipient)
+    return d.channel.value, str(d.recipient)
 
 
 class _Run:
