@@ -6,12 +6,12 @@ HYPOTHESIS_PROFILE ?= quick
 export HYPOTHESIS_PROFILE
 export TZ := UTC
 
-.PHONY: test lint typecheck pytest docs demo bench clean test-versions
+.PHONY: test lint typecheck pytest docs demo bench clean test-versions web test-browser screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e . --group test --group lint --group docs
+	$(PY) -m pip install -q -e '.[webapp]' --group test --group lint --group docs
 	touch $@
 
 venv: $(VENV)/.installed
@@ -46,6 +46,20 @@ demo: $(VENV)/.installed
 	rm -f build/demo.sqlite3 build/demo.sqlite3-wal build/demo.sqlite3-shm
 	mkdir -p build
 	$(VENV)/bin/notifpolicy simulate examples/workspace.toml --day 2026-03-30 --db build/demo.sqlite3
+
+# The example web app (examples/webapp/): a fresh seeded workspace on a SQLite file in
+# build/webapp/, served on http://127.0.0.1:8000/ until Ctrl-C.
+web: $(VENV)/.installed
+	PYTHONPATH=examples $(PY) -m webapp --data build/webapp --reset --port 8000
+
+# The web app's end-to-end tests in headless Chromium (/usr/bin/chromium; skipped with the
+# reason when it or Playwright is missing). `make test` runs them too, inside pytest.
+test-browser: $(VENV)/.installed
+	$(PY) -m pytest -m browser -rs
+
+# The same tests, writing their screenshots into docs/_static/ for the "example web app" page.
+screenshots: $(VENV)/.installed
+	WEBAPP_SCREENSHOTS=docs/_static $(PY) -m pytest -m browser -rs
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
