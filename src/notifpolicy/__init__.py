@@ -58,6 +58,7 @@ from notifpolicy._kinds import (
     Role,
     SlackEvent,
 )
+from notifpolicy._merge_patch import merge_patch
 from notifpolicy._outbox import (
     SLACK_RECIPIENT,
     Delivery,
@@ -66,6 +67,7 @@ from notifpolicy._outbox import (
     SendResult,
     SendStatus,
 )
+from notifpolicy._permissions import Permission, allowed, authorize, settings_view
 from notifpolicy._preferences import (
     ALL_CHANNELS,
     EffectivePreference,
@@ -146,6 +148,7 @@ __all__ = [
     "Outcome",
     "PeriodFigures",
     "PeriodTotals",
+    "Permission",
     "PermissionDenied",
     "PreferenceSource",
     "Problem",
@@ -177,6 +180,8 @@ __all__ = [
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",
+    "allowed",
+    "authorize",
     "build_catchups",
     "build_report",
     "business_due_at",
@@ -190,6 +195,7 @@ __all__ = [
     "escape_slack",
     "explain",
     "explain_decision",
+    "merge_patch",
     "next_check_at",
     "period_figures",
     "period_totals",
@@ -197,5 +203,6 @@ __all__ = [
     "render_digest",
     "save_member_preferences",
     "save_workspace_settings",
+    "settings_view",
     "slack_payload",
 ]

@@ -40,7 +40,7 @@ from notifpolicy._business_clock import (
 )
 from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._errors import Problem, ValidationError
-from notifpolicy._keys import key_part
+from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
@@ -198,14 +198,6 @@ def _check_call(settings: object, now: object) -> dt.datetime:
         ) from None
 
 
-def _check_workspace_id(workspace_id: object) -> None:
-    # Every key starts with it: a host may keep many workspaces in one store.
-    if not (isinstance(workspace_id, str) and workspace_id):
-        raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
-        )
-
-
 def _fired_keys(already_fired: object) -> Container[str]:
     if isinstance(already_fired, str | bytes) or not isinstance(already_fired, Container):
         raise ValidationError.single(
@@ -281,7 +273,7 @@ def due(
     """
     now = _check_call(settings, now)
     fired = _fired_keys(already_fired)
-    _check_workspace_id(workspace_id)
+    check_workspace_id(workspace_id)
     rules = settings.escalation
     unassigned_after = rules.unassigned.after
     # None: nothing of this kind can be due at `now`.

@@ -11,7 +11,9 @@ contain no ``:``.
 
 from __future__ import annotations
 
-__all__ = ["key_part"]
+from notifpolicy._errors import ValidationError
+
+__all__ = ["check_workspace_id", "key_part"]
 
 
 def key_part(text: str) -> str:
@@ -23,3 +25,12 @@ def key_part(text: str) -> str:
     if ":" in text or "%" in text:
         return text.replace("%", "%25").replace(":", "%3A")
     return text
+
+
+def check_workspace_id(workspace_id: object) -> None:
+    """A workspace id is a non-empty string, else a ``ValidationError`` at ``workspace_id``."""
+    # Every key starts with it: a host may keep many workspaces in one store.
+    if not (isinstance(workspace_id, str) and workspace_id):
+        raise ValidationError.single(
+            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+        )

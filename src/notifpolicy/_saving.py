@@ -1,12 +1,24 @@
-"""Saving settings as a pure step: authorize, validate, compare versions, bump, audit.
+"""Saving settings as a pure step: authorize, merge, validate, compare versions, bump, audit.
 
 The store-backed service calls these and then writes with compare-and-set; here nothing is
 stored, so "nothing is half-saved" is structural: either a :class:`SaveResult` comes back (the new
 value and its audit entry, to be written together) or an exception, and nothing changed.
 
+A save takes the **changes**: a JSON merge patch (RFC 7396, :func:`merge_patch`) over the saved
+document, carrying the ``version`` it was based on.  A key the patch leaves out keeps its saved
+value; ``null`` removes the key from the merged document, and the loader then gives it its
+default.  That is why ``null`` resets anything in a patch, even where a stored document may not
+hold a ``null``: the loader never sees the patch's ``null``, only the key's absence.  A whole
+value (``WorkspaceSettings`` / ``MemberPreferences``) is still accepted, as an explicit
+replacement.
+
 Order, as the product requires: the permission check comes first (an agent who submits an invalid
-draft gets ``PermissionDenied``, not a list of validation problems), then validation, then the
-version check (``ConflictError`` when someone saved in between: no lost update).
+draft gets ``PermissionDenied``, not a list of validation problems), then validation of the merged
+document as a whole, then the version check (``ConflictError`` when someone saved in between: no
+lost update), then the audit entry.
+
+The functions take the :class:`Member` the host looked up in its roster by the id of whoever is
+signed in, never one built from what a request claims: they trust its role and active flag.
 """
 
 from __future__ import annotations
@@ -17,8 +29,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from notifpolicy._errors import ConflictError, PermissionDenied, StorageError, ValidationError
+from notifpolicy._errors import ConflictError, Problem, StorageError, ValidationError
 from notifpolicy._kinds import KindRegistry
+from notifpolicy._merge_patch import merge_patch
+from notifpolicy._permissions import Permission, authorize
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Member
 from notifpolicy._secret import REDACTED
@@ -26,6 +40,7 @@ from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
 __all__ = [
+    "REDACTED_CHANGED",
     "AuditEntry",
     "FieldChange",
     "SaveResult",
@@ -39,13 +54,16 @@ T = TypeVar("T", WorkspaceSettings, MemberPreferences)
 
 # Paths whose values are secrets: shown as redacted in every diff and audit entry.
 _SECRET_PATHS = frozenset({"slack.webhook_url"})
+REDACTED_CHANGED = "<redacted, changed>"
+"""A secret's new value in a diff when it replaced another: changed, and still not shown."""
 
 
 @attrs.frozen
 class FieldChange:
     """One field that differs: its dotted path and the old and new values (secrets redacted).
 
-    ``None`` as a value means "not set" (no webhook; for preferences: inherit).
+    ``None`` as a value means "not set" (no webhook; for preferences: inherit).  A secret shows
+    as ``<redacted>``; one replaced by another as ``<redacted>`` → ``<redacted, changed>``.
     """
 
     path: str
@@ -113,16 +131,151 @@ def _fields(value: WorkspaceSettings | MemberPreferences) -> dict[str, Any]:
     return out
 
 
-def diff(saved: T, draft: T) -> tuple[FieldChange, ...]:
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _patched(
+    current: WorkspaceSettings | MemberPreferences,
+    changes: Mapping[str, Any],
+    *,
+    version_required: bool,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """``changes`` (a merge patch) applied to ``current``'s document, and any problem with the
+    patch's version; the caller loads the document and reports every problem together.
+
+    The patch's ``version`` is not merged: it is the version the changes were based on, and goes
+    into the document as given (the version check compares it).  Without ``version_required``
+    (``diff``) it is ignored and the document keeps ``current``'s version.
+    """
+    problems: list[Problem] = []
+    version: object = current.version
+    if version_required:
+        if "version" in changes:
+            version = changes["version"]
+        else:
+            problems.append(
+                Problem(
+                    "version",
+                    "required",
+                    "is required: the version the changes were based on (the saved "
+                    f"document's version; {current.version} now)",
+                )
+            )
+    doc = merge_patch(current.to_dict(), {k: v for k, v in changes.items() if k != "version"})
+    doc["version"] = version
+    return doc, problems
+
+
+def _settings_draft(
+    current: WorkspaceSettings,
+    changes: object,
+    *,
+    kinds: KindRegistry | None,
+    extra_webhook_hosts: Iterable[str],
+    version_required: bool,
+) -> WorkspaceSettings:
+    def load(doc: Mapping[str, Any]) -> WorkspaceSettings:
+        return WorkspaceSettings.from_dict(doc, kinds=kinds, extra_webhook_hosts=hosts)
+
+    hosts = tuple(extra_webhook_hosts)
+    if isinstance(changes, WorkspaceSettings):
+        # An explicit whole replacement: validated again in full (a hand-built value too).
+        return load(changes.to_dict())
+    if not isinstance(changes, Mapping):
+        raise ValidationError.single(
+            "changes",
+            "type",
+            "must be a merge patch (a mapping with the version it was based on) or a "
+            f"WorkspaceSettings, got {_type_name(changes)}",
+        )
+    doc, problems = _patched(current, changes, version_required=version_required)
+    try:
+        value = load(doc)
+    except ValidationError as invalid:
+        raise ValidationError([*problems, *invalid.problems]) from None
+    if problems:
+        raise ValidationError(problems)
+    return value
+
+
+def _preferences_draft(
+    current: MemberPreferences,
+    changes: object,
+    *,
+    kinds: KindRegistry | None,
+    version_required: bool,
+) -> MemberPreferences:
+    def load(doc: Mapping[str, Any]) -> MemberPreferences:
+        return MemberPreferences.from_dict(doc, kinds=kinds)
+
+    if isinstance(changes, MemberPreferences):
+        return load(changes.to_dict())
+    if not isinstance(changes, Mapping):
+        raise ValidationError.single(
+            "changes",
+            "type",
+            'must be a merge patch ({"overrides": {...}, "version": n}) or a '
+            f"MemberPreferences, got {_type_name(changes)}",
+        )
+    doc, problems = _patched(current, changes, version_required=version_required)
+    try:
+        value = load(doc)
+    except ValidationError as invalid:
+        raise ValidationError([*problems, *invalid.problems]) from None
+    if problems:
+        raise ValidationError(problems)
+    return value
+
+
+def diff(
+    saved: T,
+    draft: T | Mapping[str, Any],
+    *,
+    kinds: KindRegistry | None = None,
+    extra_webhook_hosts: Iterable[str] = (),
+) -> tuple[FieldChange, ...]:
     """Field-level changes from ``saved`` to ``draft`` (the version is not a field).
 
-    A non-empty diff is what shows the "Save changes" button.  Secrets are redacted.
+    ``saved`` is a :class:`WorkspaceSettings` or :class:`MemberPreferences`; ``draft`` a value of
+    the same type or a merge patch over ``saved`` (as a save takes it; here no ``version`` is
+    needed, and one given is ignored).  A non-empty diff is what shows the "Save changes" button.
+    Secrets are redacted.  Anything else, or a patch that does not validate, is a
+    :class:`~notifpolicy.ValidationError`.
 
     >>> a = WorkspaceSettings()
-    >>> b = WorkspaceSettings.from_dict({"escalation": {"unassigned": {"after_minutes": 45}}})
-    >>> diff(a, b)
+    >>> diff(a, {"escalation": {"unassigned": {"after_minutes": 45}}})
     (FieldChange(path='escalation.unassigned.after_minutes', old=30, new=45),)
     """
+    after_value: WorkspaceSettings | MemberPreferences
+    if isinstance(saved, WorkspaceSettings):
+        if isinstance(draft, WorkspaceSettings):
+            after_value = draft
+        else:
+            after_value = _settings_draft(
+                saved,
+                draft,
+                kinds=kinds,
+                extra_webhook_hosts=extra_webhook_hosts,
+                version_required=False,
+            )
+    elif isinstance(saved, MemberPreferences):
+        if isinstance(draft, MemberPreferences):
+            after_value = draft
+        else:
+            after_value = _preferences_draft(saved, draft, kinds=kinds, version_required=False)
+    else:
+        raise ValidationError.single(
+            "saved",
+            "type",
+            f"must be a WorkspaceSettings or MemberPreferences, got {_type_name(saved)}",
+        )
+    return _changes(saved, after_value)
+
+
+def _changes(
+    saved: WorkspaceSettings | MemberPreferences, draft: WorkspaceSettings | MemberPreferences
+) -> tuple[FieldChange, ...]:
     before: dict[str, Any] = _fields(saved)
     after: dict[str, Any] = _fields(draft)
     changes = []
@@ -130,8 +283,9 @@ def diff(saved: T, draft: T) -> tuple[FieldChange, ...]:
         old, new = before.get(path), after.get(path)
         if old != new:
             if path in _SECRET_PATHS:
+                replaced = old is not None and new is not None
                 old = None if old is None else REDACTED
-                new = None if new is None else REDACTED
+                new = None if new is None else (REDACTED_CHANGED if replaced else REDACTED)
             changes.append(FieldChange(path, old, new))
     return tuple(changes)
 
@@ -152,19 +306,18 @@ def check_stored_version(stored_version: int, new_version: int, audit: AuditEntr
         )
 
 
-def _check_actor(actor: object) -> Member:
-    if not isinstance(actor, Member):
+def _check_current(current: object, expected: type) -> None:
+    if not isinstance(current, expected):
         raise ValidationError.single(
-            "actor", "type", f"must be a Member, got {type(actor).__name__}"
+            "current",
+            "type",
+            f"must be the saved {expected.__name__}, got {_type_name(current)}",
         )
-    if not actor.active:
-        raise PermissionDenied(f"{actor.id} is deactivated and may not change settings")
-    return actor
 
 
 def save_workspace_settings(
     current: WorkspaceSettings,
-    draft: WorkspaceSettings | Mapping[str, Any],
+    changes: WorkspaceSettings | Mapping[str, Any],
     *,
     actor: Member,
     workspace_id: str,
@@ -174,26 +327,46 @@ def save_workspace_settings(
 ) -> SaveResult[WorkspaceSettings]:
     """Check and prepare a save of the workspace settings.
 
-    ``draft`` is a settings value or the raw document from a form; its ``version`` is the one
-    it was based on.  Only owners and admins may save (``PermissionDenied`` otherwise, checked
-    first); the draft is validated in full (a hand-built value too, webhook URL included);
-    a draft based on another version than ``current`` is a ``ConflictError``.
+    ``changes`` is a merge patch over ``current``'s document with the ``version`` it was based
+    on (required: without it, a ``ValidationError`` at ``version``), as a form posts it::
+
+        {"quiet_hours": {"enabled": True, "start": "21:00"}, "version": 4}
+
+    Keys it leaves out keep their saved values; ``null`` resets a key to its default
+    (``{"slack": {"webhook_url": None}}`` removes the webhook).  A :class:`WorkspaceSettings`
+    is accepted too, as an explicit whole replacement.
+
+    ``actor`` is the :class:`Member` the host looked up in its roster (never one built from a
+    request): only active owners and admins may save (``PermissionDenied`` otherwise, checked
+    first).  The merged document is validated in full, webhook URL included, every problem with
+    its path; changes based on another version than ``current``'s are a ``ConflictError``.
+
+    >>> import datetime as dt
+    >>> from notifpolicy import Member, Role
+    >>> saved = WorkspaceSettings.from_dict({"timezone": "Europe/Amsterdam"})
+    >>> result = save_workspace_settings(
+    ...     saved, {"quiet_hours": {"enabled": True}, "version": 1},
+    ...     actor=Member("olga", Role.OWNER), workspace_id="ws-1",
+    ...     now=dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    >>> result.value.timezone, result.value.quiet_hours.enabled, result.value.version
+    ('Europe/Amsterdam', True, 2)
     """
-    actor = _check_actor(actor)
-    if not actor.role.is_admin:
-        raise PermissionDenied(
-            "only owners and admins can change workspace settings; "
-            f"{actor.id} is {actor.role.value}"
-        )
+    member = authorize(actor, Permission.CHANGE_SETTINGS)
     now = require_aware(now, path="now")
-    raw = draft.to_dict() if isinstance(draft, WorkspaceSettings) else draft
-    checked = WorkspaceSettings.from_dict(raw, kinds=kinds, extra_webhook_hosts=extra_webhook_hosts)
-    return _bump(current, checked, actor, workspace_id, now, "workspace_settings")
+    _check_current(current, WorkspaceSettings)
+    checked = _settings_draft(
+        current,
+        changes,
+        kinds=kinds,
+        extra_webhook_hosts=extra_webhook_hosts,
+        version_required=True,
+    )
+    return _bump(current, checked, member, workspace_id, now, "workspace_settings")
 
 
 def save_member_preferences(
     current: MemberPreferences,
-    draft: MemberPreferences | Mapping[str, Any],
+    changes: MemberPreferences | Mapping[str, Any],
     *,
     actor: Member,
     member_id: str,
@@ -203,19 +376,22 @@ def save_member_preferences(
 ) -> SaveResult[MemberPreferences]:
     """Check and prepare a save of one member's preferences.
 
-    A member changes only their own (owners and admins included: personal settings are
-    personal).  An override for a kind that is not overridable is a ``ValidationError`` naming
-    the kind; versions are compared like the workspace settings'.
+    ``changes`` has the preferences document's shape, ``{"overrides": {kind: bool | {channel or
+    "*": bool}}, "version": n}``, as a merge patch over ``current``: ``null`` for a kind or a
+    channel removes that override (inherit the workspace default again), ``"overrides": null``
+    removes them all; ``version`` is required.  A :class:`MemberPreferences` is accepted too,
+    as an explicit whole replacement.
+
+    ``actor`` is the :class:`Member` the host looked up in its roster: a member changes only
+    their own (owners and admins included: personal settings are personal).  An override for a
+    kind that is not overridable is a ``ValidationError`` naming the kind; versions are compared
+    like the workspace settings'.
     """
-    actor = _check_actor(actor)
-    if actor.id != member_id:
-        raise PermissionDenied(
-            f"{actor.id} may change only their own preferences, not {member_id}'s"
-        )
+    member = authorize(actor, Permission.CHANGE_PREFERENCES, member_id=member_id)
     now = require_aware(now, path="now")
-    raw = draft.to_dict() if isinstance(draft, MemberPreferences) else draft
-    checked = MemberPreferences.from_dict(raw, kinds=kinds)
-    return _bump(current, checked, actor, workspace_id, now, f"member_preferences:{member_id}")
+    _check_current(current, MemberPreferences)
+    checked = _preferences_draft(current, changes, kinds=kinds, version_required=True)
+    return _bump(current, checked, member, workspace_id, now, f"member_preferences:{member_id}")
 
 
 def _bump(
@@ -224,7 +400,7 @@ def _bump(
     """The version check, the new version and the audit entry, shared by both saves."""
     if checked.version != current.version:
         raise ConflictError(expected=checked.version, actual=current.version, what=target)
-    changes = diff(current, checked)
+    changes = _changes(current, checked)
     if not changes:
         return SaveResult(current, None)
     saved = attrs.evolve(checked, version=current.version + 1)

@@ -28,6 +28,7 @@ import itertools
 import json
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -39,11 +40,12 @@ from notifpolicy._decision import Decision, Outcome
 from notifpolicy._digest import build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
-from notifpolicy._errors import NotifPolicyError, PermissionDenied
+from notifpolicy._errors import NotifPolicyError, PermissionDenied, ValidationError
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
-from notifpolicy._keys import key_part
+from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     SLACK_RECIPIENT,
     Delivery,
@@ -52,6 +54,7 @@ from notifpolicy._outbox import (
     SendResult,
     SendStatus,
 )
+from notifpolicy._permissions import Permission, authorize, settings_view
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Member, Roster
 from notifpolicy._saving import (
@@ -165,6 +168,7 @@ class NotificationService:
         lease: dt.timedelta = dt.timedelta(minutes=2),
         digest_grace: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
+        check_workspace_id(workspace_id)
         self.workspace_id = workspace_id
         self._store = store
         self._roster = roster
@@ -645,31 +649,65 @@ class NotificationService:
         # Never in the past: a host that sleeps until this instant must not busy-loop.
         return max(min(candidates), at) if candidates else None
 
+    # -- who is asking -------------------------------------------------------------------------
+
+    def _member(self, actor: object) -> Member:
+        """The roster's member for the id ``actor``: its role and active flag decide.
+
+        Who is asking is never the caller's word: a ``Member`` passed in (whose role anyone can
+        write) is refused, and an id the roster does not know is denied like a deactivated one.
+        """
+        if not isinstance(actor, str):
+            raise ValidationError.single(
+                "actor",
+                "type",
+                "must be the member id (a string) of whoever is asking, looked up in the "
+                f"roster; got {type(actor).__name__} (pass member.id, not the member)",
+            )
+        member = self._roster.roster(self.workspace_id).get(actor)
+        if member is None:
+            raise PermissionDenied(
+                f"{describe(actor)} is not a member of workspace {describe(self.workspace_id)}"
+            )
+        return member
+
+    def settings_view(self, *, actor: str) -> dict[str, Any]:
+        """The settings document the member ``actor`` (an id) may see: the webhook URL in clear
+        for owners and admins only.  ``settings()`` is the host's own read, without a check."""
+        return settings_view(self.settings(), actor=self._member(actor))
+
     # -- the audit log ------------------------------------------------------------------------
 
-    def audit_log(self, *, actor: Member) -> tuple[AuditEntry, ...]:
-        """Every accepted change, oldest first; owners and admins only."""
-        if not (actor.active and actor.role.is_admin):
-            raise PermissionDenied(
-                f"only owners and admins can read the audit log; {actor.id} cannot"
-            )
+    def audit_log(self, *, actor: str) -> tuple[AuditEntry, ...]:
+        """Every accepted change, oldest first; for active owners and admins only.
+
+        ``actor`` is the member id of whoever is asking; the roster says who that is.
+        """
+        authorize(self._member(actor), Permission.READ_AUDIT_LOG)
         return self._store.audit_entries(self.workspace_id)
 
     # -- saving ---------------------------------------------------------------------------------
 
     def save_settings(
         self,
-        draft: WorkspaceSettings | Mapping[str, object],
+        changes: WorkspaceSettings | Mapping[str, object],
         *,
-        actor: Member,
+        actor: str,
         now: dt.datetime | None = None,
     ) -> SaveResult[WorkspaceSettings]:
-        """Authorize, validate, compare-and-set, audit; applies to the next decision at once."""
+        """Authorize, merge, validate, compare-and-set, audit; applies to the next decision.
+
+        ``changes`` is a merge patch with the ``version`` it was based on (see
+        :func:`~notifpolicy.save_workspace_settings`); ``actor`` is the member id of whoever is
+        asking, looked up in the roster: its role and active flag decide, and an unknown id is
+        ``PermissionDenied``.
+        """
+        member = self._member(actor)
         at = self._now(now)
         result = save_workspace_settings(
             self.settings(),
-            draft,
-            actor=actor,
+            changes,
+            actor=member,
             workspace_id=self.workspace_id,
             now=at,
             kinds=self._kinds,
@@ -682,17 +720,19 @@ class NotificationService:
     def save_preferences(
         self,
         member_id: str,
-        draft: MemberPreferences | Mapping[str, object],
+        changes: MemberPreferences | Mapping[str, object],
         *,
-        actor: Member,
+        actor: str,
         now: dt.datetime | None = None,
     ) -> SaveResult[MemberPreferences]:
-        """A member saves their own preferences (same flow as the settings)."""
+        """A member saves their own preferences (same flow as the settings; ``actor`` is the id
+        of whoever is asking, and must be ``member_id``)."""
+        member = self._member(actor)
         at = self._now(now)
         result = save_member_preferences(
             self._store.get_preferences(self.workspace_id, member_id),
-            draft,
-            actor=actor,
+            changes,
+            actor=member,
             member_id=member_id,
             workspace_id=self.workspace_id,
             now=at,

@@ -421,11 +421,10 @@ def simulate(
         jitter=lambda: 0.5,  # no retries happen here; fixed anyway, so nothing is random
     )
     owner = plan.members[0]
-    service.save_settings({**settings.to_dict(), "version": 1}, actor=owner)
-    members = {m.id: m for m in plan.members}
+    service.save_settings({**settings.to_dict(), "version": 1}, actor=owner.id)
     for member_id, overrides in plan.overrides:
-        draft: Mapping[str, object] = {"overrides": overrides}
-        service.save_preferences(member_id, draft, actor=members[member_id])
+        draft: Mapping[str, object] = {"overrides": overrides, "version": 1}
+        service.save_preferences(member_id, draft, actor=member_id)
     quiet_end = window_stop(settings, plan.end)
     # Without quiet hours at midnight the day ends just before it: the next midnight's
     # work (a digest sent at 00:00, say) belongs to the next day.

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
+
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._events import Event
@@ -70,9 +72,11 @@ class Workspace:
     # -- arranging ------------------------------------------------------------------------------
 
     def configure(self, settings: Mapping[str, Any]) -> None:
-        """Save workspace settings as the owner (missing keys take their defaults)."""
+        """Save workspace settings as the owner: ``settings`` is a merge patch over the current
+        ones (keys left out keep their values, ``None`` resets one to its default); the version
+        is filled in."""
         current = self.service.settings()
-        self.service.save_settings({**settings, "version": current.version}, actor=self.owner)
+        self.service.save_settings({**settings, "version": current.version}, actor=self.owner.id)
 
     def add_member(
         self,
@@ -84,11 +88,21 @@ class Workspace:
         active: bool = True,
         overrides: Mapping[str, Any] | None = None,
     ) -> Member:
-        """Add a member, and save their overrides (``{"mention": False}``) if given."""
-        member = Member(member_id, role, member_id.title(), active, channels, email)
+        """Add a member, and save their overrides (``{"mention": False}``) if given.
+
+        The member saves the overrides themselves, as the roster's member; one added
+        deactivated saved them while still active (a deactivated member can save nothing).
+        """
+        member = Member(member_id, role, member_id.title(), True, channels, email)
         self.members.append(member)
         if overrides is not None:
-            self.service.save_preferences(member_id, {"overrides": overrides}, actor=member)
+            current = self.store.get_preferences(self.workspace_id, member_id)
+            self.service.save_preferences(
+                member_id, {"overrides": overrides, "version": current.version}, actor=member_id
+            )
+        if not active:
+            member = attrs.evolve(member, active=False)
+            self.members[-1] = member
         return member
 
     # -- acting ---------------------------------------------------------------------------------
