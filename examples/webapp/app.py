@@ -59,6 +59,7 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
 
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.extensions["notifpolicy"] = {"store": store, "service": service, "helpdesk": helpdesk}
+    app.jinja_env.filters["show"] = show
 
     # -- who is asking ----------------------------------------------------------------------
 
@@ -105,7 +106,8 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
     ) -> tuple[str, int]:
         me: Person = g.me
         settings = service.settings()
-        document = settings.view_for(me.member.role)
+        # The webhook URL only for admins: the service asks the roster who ``me`` is.
+        document = service.settings_view(actor=me.id)
         saved = forms.form_values(document, settings_fields)
         page = render_template(
             "settings.html",
@@ -149,7 +151,7 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
             return conflict_view(exc, patch)
         except ValidationError as exc:
             beside, elsewhere = forms.problems_by_field(exc.problems, field_names)
-            saved = forms.form_values(service.settings().view_for(me.member.role), settings_fields)
+            saved = forms.form_values(service.settings_view(actor=me.id), settings_fields)
             values = forms.posted_values(saved, request.form, settings_fields)
             return settings_view(
                 status=422,
@@ -276,7 +278,8 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
         events = helpdesk.recent_events()
         # Agents ask about themselves; admins about anyone.
         members = helpdesk.people() if me.is_admin else (me,)
-        event_id = request.args.get("event") or (events[0].event.id if events else "")
+        created = [h for h in events if h.event.id.startswith("created:")]
+        event_id = request.args.get("event") or (created[0].event.id if created else "")
         member_id = request.args.get("member") or me.id
         happened = helpdesk.event(event_id)
         if happened is None or member_id not in {p.id for p in members}:
@@ -290,8 +293,16 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
             preferences=store.all_preferences(WORKSPACE_ID),
             now=happened.at,
         )
-        mine = [d for d in decisions if d.member_id == member_id or d.is_slack]
-        lines = explain(mine, roster=roster, settings=settings, language=me.language).splitlines()
+        theirs = [d for d in decisions if d.member_id == member_id]
+        slack = [d for d in decisions if d.is_slack]
+        lines = []
+        if not theirs:
+            person = helpdesk.person(member_id)
+            name = person.member.name if person else member_id
+            lines.append(g.t["why.not_recipient"].format(name=name))
+        if theirs or slack:
+            text = explain([*theirs, *slack], roster=roster, settings=settings, language=me.language)
+            lines.extend(text.splitlines())
         page = render_template(
             "why.html",
             events=events,
@@ -359,6 +370,17 @@ def create_app(data_dir: Path, *, clock: Clock | None = None) -> Flask:
         return render_template("digests.html", digests=shown), 200
 
     return app
+
+
+def show(value: object) -> str:
+    """A changed field's value as a person reads it: ``—`` for none, lists comma-separated."""
+    if value is None:
+        return "\u2014"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "\u2014"
+    return str(value)
 
 
 def _without_version(patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,8 +38,12 @@
     return body;
   }
 
+  // A value as the server's "show" filter writes it: — for none, on/off, lists comma-separated.
   function show(value) {
-    return value === null ? "—" : JSON.stringify(value);
+    if (value === null) return "—";
+    if (typeof value === "boolean") return value ? "on" : "off";
+    if (Array.isArray(value)) return value.join(", ") || "—";
+    return String(value);
   }
 
   function setup(form) {
@@ -103,7 +107,19 @@
     update();
   }
 
+  // A digest email is shown whole: its frame as tall as its content (no scripts run in it).
+  function fit(frame) {
+    const doc = frame.contentDocument;
+    if (doc && doc.documentElement) {
+      frame.style.height = `${doc.documentElement.scrollHeight + 4}px`;
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("form[data-diff]").forEach(setup);
+    for (const frame of document.querySelectorAll("iframe.email")) {
+      frame.addEventListener("load", () => fit(frame));
+      fit(frame);
+    }
   });
 })();
