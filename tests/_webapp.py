@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,18 +15,25 @@ from werkzeug.serving import make_server
 
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.testing.fakes import ManualClock
+from webapp import create_app, seed  # on sys.path through pytest's pythonpath
+from webapp.app import Workspace
+from webapp.seed import WORKSPACE_ID
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-if str(EXAMPLES) not in sys.path:
-    sys.path.insert(0, str(EXAMPLES))
-
-from webapp import create_app, seed  # noqa: E402 -- the example is not an installed package
-from webapp.seed import WORKSPACE_ID  # noqa: E402
 
 # A Monday morning after the week's weekly report (no DST change in that week).
 NOW = dt.datetime(2026, 3, 16, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
-__all__ = ["EXAMPLES", "NOW", "WORKSPACE_ID", "copy_seed", "make_seed", "open_app", "running", "store_of"]
+__all__ = [
+    "EXAMPLES",
+    "NOW",
+    "WORKSPACE_ID",
+    "copy_seed",
+    "make_seed",
+    "open_app",
+    "running",
+    "store_of",
+]
 
 
 def make_seed(folder: Path) -> Path:
@@ -44,10 +50,14 @@ def open_app(folder: Path) -> Flask:
     return create_app(folder, clock=ManualClock(NOW))
 
 
+def workspace_of(app: Flask) -> Workspace:
+    found = app.extensions["notifpolicy"]
+    assert isinstance(found, Workspace)
+    return found
+
+
 def store_of(app: Flask) -> SqliteStore:
-    store = app.extensions["notifpolicy"]["store"]
-    assert isinstance(store, SqliteStore)
-    return store
+    return workspace_of(app).store
 
 
 @contextmanager

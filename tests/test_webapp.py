@@ -20,12 +20,21 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from notifpolicy import Problem, Role, diff
+from webapp import forms
+from webapp.app import COOKIE
+from webapp.helpdesk import Helpdesk
+from webapp.texts import T
 
-from ._webapp import EXAMPLES, NOW, WORKSPACE_ID, copy_seed, make_seed, open_app, store_of
-
-from webapp import forms  # noqa: E402, I001 -- on sys.path through tests._webapp
-from webapp.app import COOKIE  # noqa: E402
-from webapp.texts import T  # noqa: E402
+from ._webapp import (
+    EXAMPLES,
+    NOW,
+    WORKSPACE_ID,
+    copy_seed,
+    make_seed,
+    open_app,
+    store_of,
+    workspace_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +64,15 @@ def audit(app: Flask):
 
 
 def html(response) -> str:
-    return response.get_data(as_text=True)
+    text: str = response.get_data(as_text=True)
+    return text
 
 
 # -- the seed ------------------------------------------------------------------------------
 
 
 def test_the_seed_is_a_team_with_a_week_of_conversations(app):
-    helpdesk = app.extensions["notifpolicy"]["helpdesk"]
+    helpdesk = workspace_of(app).helpdesk
     roles = sorted(p.member.role.value for p in helpdesk.people())
     assert roles == ["admin", "agent", "agent", "agent", "owner"]
     times = [h.at for h in helpdesk.events]
@@ -94,7 +104,8 @@ def test_the_first_page_is_the_settings_page_as_the_owner(app):
     assert re.search(r'<option value="olga"\s+selected', page)
     assert "Demo stand-in for your app&#39;s login" in page
     assert 'value="https://hooks.slack.com/services/T0ACME/B0DEMO/not-a-real-token"' in page
-    assert "<button" in page and ">Save changes</button>" in page
+    assert "<button" in page
+    assert ">Save changes</button>" in page
 
 
 def test_the_switcher_signs_in_another_member_and_redirects_only_within_the_app(app):
@@ -192,7 +203,8 @@ def test_two_admins_saving_the_same_version_give_one_save_and_one_conflict(app):
     page = html(second)
     assert "Een andere admin was je voor: Olga Jansen heeft versie 4 opgeslagen" in page
     their = page.split('id="their-change"')[1].split("</ul>")[0]
-    assert "quiet_hours.start" in their and "22:00 → 23:00" in their
+    assert "quiet_hours.start" in their
+    assert "22:00 → 23:00" in their
     yours = page.split('id="your-change"')[1].split("</ul>")[0]
     assert "quiet_hours.mode" in yours
     # Nothing overwritten: Olga's change is saved, Bram's is not.
@@ -266,7 +278,11 @@ def test_my_notifications_saves_and_resets_overrides(app):
     assert "your choice" in cell
     response = client.post(
         "/me/notifications",
-        data={"version": "2", "overrides.mention.email": "inherit", "overrides.sla_breach.*": "off"},
+        data={
+            "version": "2",
+            "overrides.mention.email": "inherit",
+            "overrides.sla_breach.*": "off",
+        },
     )
     assert response.status_code == 302
     prefs = store_of(app).get_preferences(WORKSPACE_ID, "anna")
@@ -278,7 +294,8 @@ def test_locked_rows_have_no_switch_and_cannot_be_forged(app):
     page = html(client.get("/me/notifications"))
     row = page.split('<tr data-kind="escalation_unassigned"')[1].split("</tr>")[0]
     assert "Set by your workspace" in row
-    assert "<select" not in row and "<input" not in row
+    assert "<select" not in row
+    assert "<input" not in row
     forged = client.post(
         "/me/notifications", data={"version": "2", "overrides.escalation_unassigned.email": "off"}
     )
@@ -287,7 +304,7 @@ def test_locked_rows_have_no_switch_and_cannot_be_forged(app):
     assert store_of(app).get_preferences(WORKSPACE_ID, "anna").version == 2
 
 
-def test_language_is_chosen_per_member(app):
+def test_language_is_chosen_per_member(app, tmp_path):
     client = client_as(app, "anna")
     assert client.post("/me/language", data={"language": "nl"}).status_code == 302
     page = html(client.get("/settings"))
@@ -295,14 +312,16 @@ def test_language_is_chosen_per_member(app):
     assert "Werkruimte notificatie-instellingen" in page
     assert client.post("/me/language", data={"language": "fr"}).status_code == 422
     # Stored in the host's data file, so it survives a restart.
-    assert '"language": "nl"' in (Path(app.extensions["notifpolicy"]["helpdesk"]._path)).read_text()
+    reread = Helpdesk.load(tmp_path / "data" / "helpdesk.json").person("anna")
+    assert reread is not None
+    assert reread.language == "nl"
 
 
 # -- why, audit, digests -------------------------------------------------------------------
 
 
 def test_why_explains_a_members_channels_for_a_recent_event(app):
-    helpdesk = app.extensions["notifpolicy"]["helpdesk"]
+    helpdesk = workspace_of(app).helpdesk
     created = next(h for h in helpdesk.recent_events() if h.event.id.startswith("created:"))
     client = client_as(app, "olga")
     page = html(client.get(f"/why?event={created.event.id}&member=daan"))
@@ -376,11 +395,20 @@ def test_a_form_becomes_the_patch_it_means():
         "version": 7,
         "quiet_hours": {"enabled": True},
         "digests": {"daily": {"enabled": False}},
-        "escalation": {"unassigned": {"after_minutes": 45}, "first_response": {"after_minutes": "١٥"}},
+        "escalation": {
+            "unassigned": {"after_minutes": 45},
+            "first_response": {"after_minutes": "١٥"},
+        },
         "slack": {"webhook_url": None, "events": []},
     }
     prefs = forms.preferences_patch(
-        MultiDict([("version", "2"), ("overrides.mention.email", "inherit"), ("overrides.mention.*", "on")]),
+        MultiDict(
+            [
+                ("version", "2"),
+                ("overrides.mention.email", "inherit"),
+                ("overrides.mention.*", "on"),
+            ]
+        ),
         ["overrides.mention.email", "overrides.mention.*", "overrides.sla_breach.push"],
     )
     assert prefs == {"overrides": {"mention": {"email": None, "*": True}}, "version": 2}

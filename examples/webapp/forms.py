@@ -158,7 +158,7 @@ def _version(form: FormData, patch: dict[str, Any]) -> None:
 
 # -- member preferences ------------------------------------------------------------------------
 
-CELL_VALUES = {"inherit": None, "on": True, "off": False}
+CELL_VALUES: dict[str, object] = {"inherit": None, "on": True, "off": False}
 
 
 def cell_name(kind: str, channel: str) -> str:
@@ -174,8 +174,9 @@ def preference_cells(
     for row in matrix:
         if row.locked:
             continue
+        chosen = prefs.overrides.get(row.kind)
         for channel in (ALL_CHANNELS, row.channel.value):
-            own = prefs.overrides.get(row.kind, {}).get(channel)
+            own = None if chosen is None else chosen.get(channel)
             cells[cell_name(row.kind, channel)] = (
                 "inherit" if own is None else ("on" if own else "off")
             )
@@ -192,6 +193,7 @@ def preferences_patch(form: FormData, cells: Iterable[str]) -> dict[str, Any]:
         values = form.getlist(name)
         raw = values[-1] if values else ""
         _, kind, channel = name.split(".", 2)
+        # Anything else is passed on, for the library to refuse with its own problem.
         overrides.setdefault(kind, {})[channel] = CELL_VALUES.get(raw, raw)
     patch: dict[str, Any] = {"overrides": overrides}
     _version(form, patch)

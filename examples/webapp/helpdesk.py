@@ -102,6 +102,10 @@ def _when(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
 def _iso(at: dt.datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
@@ -142,9 +146,7 @@ def _event_from(doc: Mapping[str, Any]) -> HappenedEvent:
         )
     else:
         event = ConversationUnassigned(**common)
-    at = _when(doc["at"])
-    assert at is not None
-    return HappenedEvent(at, event)
+    return HappenedEvent(_instant(doc["at"]), event)
 
 
 class Helpdesk:
@@ -286,13 +288,11 @@ def _conversation_doc(c: Conversation) -> dict[str, Any]:
 
 
 def _conversation_from(d: Mapping[str, Any]) -> Conversation:
-    created = _when(d["created_at"])
-    assert created is not None
     return Conversation(
         d["id"],
         d["subject"],
         d["customer"],
-        created,
+        _instant(d["created_at"]),
         assignee=d["assignee"],
         assigned_at=_when(d["assigned_at"]),
         first_response_at=_when(d["first_response_at"]),

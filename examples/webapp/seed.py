@@ -185,7 +185,9 @@ def _conversation(
     """One conversation as it stands at ``now``: picked up (sometimes late), answered, closed."""
     subject, customer = rng.choice(SUBJECTS), rng.choice(CUSTOMERS)
     late = rng.random() < 0.15  # waits longer than the escalation allows
-    assigned_at = created + dt.timedelta(minutes=rng.randint(25, 90) if late else rng.randint(1, 12))
+    assigned_at = created + dt.timedelta(
+        minutes=rng.randint(25, 90) if late else rng.randint(1, 12)
+    )
     if assigned_at >= now:
         return Conversation(cid, subject, customer, created)
     agent = rng.choice((*AGENTS, *AGENTS, ADMIN))
