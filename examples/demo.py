@@ -93,7 +93,8 @@ def save_flow(settings: WorkspaceSettings) -> None:
         note = "set by your workspace" if row.locked else row.source.value.replace("_", " ")
         print(f"  {row.kind:<26} {row.channel.value:<7} {state}  ({note})")
 
-    draft = {**settings.to_dict(), "digests": {"daily": {"enabled": True, "send_time": "09:00"}}}
+    # The digest form posts its own section and the version it was based on: a merge patch.
+    draft = {"digests": {"daily": {"enabled": True, "send_time": "09:00"}}, "version": 1}
     result = save_workspace_settings(settings, draft, actor=OWNER, workspace_id="ws-demo", now=NOW)
     audit = result.audit
     if audit is None:
@@ -172,7 +173,7 @@ def simulate(settings: WorkspaceSettings, folder: Path) -> None:
             jitter=lambda: 0.5,
         )
         draft = {**settings.to_dict(), "version": 1}
-        service.save_settings(draft, actor=OWNER)
+        service.save_settings(draft, actor=OWNER.id)  # the member id: the roster decides
         print("\nOne night of traffic (local times, Europe/Amsterdam):")
         service.handle(ConversationCreated(id="e1", conversation_id="c101", subject="Invoice <42>"))
         clock.set(dt.datetime(2026, 3, 28, 22, 15, tzinfo=dt.UTC))  # 23:15, quiet hours

@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "timezone": "Europe/Amsterdam",
         "quiet_hours": {"enabled": True, "start": "22:00", "end": "08:00", "mode": "defer"},
     }
-    saved = service.save_settings(form, actor=OLGA)
+    saved = service.save_settings(form, actor=OLGA.id)
     print(f"Olga saves the settings: now version {saved.value.version}")
 
     # 2. An event in the afternoon is sent at once, to everyone, on each channel they have.
@@ -99,9 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{wake.astimezone(service.settings().zone):%H:%M}  tick")
     print(f"  sent by tick: {', '.join(service.tick().sent)}")
 
-    # 5. Only owners and admins may change the workspace settings.
+    # 5. Only owners and admins may change the workspace settings: the roster says who Anna is.
     try:
-        service.save_settings({**form, "version": 2, "timezone": "UTC"}, actor=ANNA)
+        service.save_settings({"timezone": "UTC", "version": 2}, actor=ANNA.id)
     except PermissionDenied as exc:
         print(f"\nAnna tries to save the settings: refused: {exc}")
     return 0

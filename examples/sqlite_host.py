@@ -147,7 +147,7 @@ def ensure_settings(
     if current.version > 1:
         print(f"Settings: version {current.version}, saved before")
         return current
-    saved = service.save_settings(draft, actor=OLGA)
+    saved = service.save_settings(draft, actor=OLGA.id)
     print(f"Settings: Olga saved {args.settings.name}, version 1 -> {saved.value.version}")
     return saved.value
 

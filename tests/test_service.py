@@ -95,7 +95,7 @@ def make_world(
     world = World(service, store, clock, host, transports)
     if settings is not None:
         base = {"timezone": "Europe/Amsterdam", **settings}
-        service.save_settings({**base, "version": 1}, actor=OWNER)
+        service.save_settings({**base, "version": 1}, actor=OWNER.id)
     return world
 
 
@@ -284,12 +284,16 @@ def test_slack_is_paced(store):
 def test_save_through_the_service_applies_at_once(store):
     w = make_world(store)
     with pytest.raises(PermissionDenied):
-        w.service.save_settings({"defaults": {"new_conversation": False}}, actor=ANNA)
+        w.service.save_settings(
+            {"defaults": {"new_conversation": False}, "version": 1}, actor=ANNA.id
+        )
     assert store.audit_entries(WS) == ()
-    w.service.save_settings({"defaults": {"new_conversation": False}, "version": 1}, actor=OWNER)
+    w.service.save_settings(
+        {"defaults": {"new_conversation": False}, "version": 1}, actor=OWNER.id
+    )
     assert w.service.settings().version == 2
     w.service.save_preferences(
-        "anna", {"overrides": {"new_conversation": {"email": True}}}, actor=ANNA
+        "anna", {"overrides": {"new_conversation": {"email": True}}, "version": 1}, actor=ANNA.id
     )
     w.service.handle(created(assignee="anna"))
     assert w.sent(Channel.EMAIL) == ["anna"]
@@ -474,7 +478,7 @@ def test_a_digest_just_switched_on_does_not_send_a_stale_period(store):
     monday_nine = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
     w.service.save_settings(
         {"timezone": "Europe/Amsterdam", "digests": {"weekly": {"enabled": True}}, "version": 1},
-        actor=OWNER,
+        actor=OWNER.id,
     )
     # Switched on at 08:59: last week's period (sent a week ago, 09:00) is stale.
     assert w.service.tick(now=monday_nine - dt.timedelta(minutes=1)).digests == ()
@@ -484,6 +488,6 @@ def test_a_digest_just_switched_on_does_not_send_a_stale_period(store):
 
 def test_only_admins_read_the_audit_log(store):
     w = make_world(store, {"quiet_hours": {"enabled": True}})
-    assert len(w.service.audit_log(actor=OWNER)) == 1
+    assert len(w.service.audit_log(actor=OWNER.id)) == 1
     with pytest.raises(PermissionDenied):
-        w.service.audit_log(actor=ANNA)
+        w.service.audit_log(actor=ANNA.id)

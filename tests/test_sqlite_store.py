@@ -19,7 +19,7 @@ T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
 def _save_once(store: SqliteStore) -> None:
     result = save_workspace_settings(
         WorkspaceSettings(),
-        {"timezone": "Europe/Amsterdam"},
+        {"timezone": "Europe/Amsterdam", "version": 1},
         actor=Member("a", Role.OWNER),
         workspace_id="ws",
         now=T0,

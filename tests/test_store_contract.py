@@ -113,6 +113,7 @@ def test_host_kinds_and_webhook_hosts_survive_the_round_trip(tmp_path):
             {
                 "defaults": {"refund_requested": False},
                 "slack": {"webhook_url": "https://hooks.example.org/services/T/B"},
+                "version": 1,
             },
             actor=ADMIN,
             workspace_id="ws",
@@ -125,7 +126,7 @@ def test_host_kinds_and_webhook_hosts_survive_the_round_trip(tmp_path):
         assert store.get_settings("ws") == result.value
         prefs = save_member_preferences(
             MemberPreferences(),
-            {"overrides": {"refund_requested": False}},
+            {"overrides": {"refund_requested": False}, "version": 1},
             actor=ANNA,
             member_id="anna",
             workspace_id="ws",
@@ -201,7 +202,7 @@ def test_preferences_round_trip_and_conflict(store):
     assert store.get_preferences("ws", "anna") == MemberPreferences()
     result = save_member_preferences(
         MemberPreferences(),
-        {"overrides": {"mention": {"push": False}}},
+        {"overrides": {"mention": {"push": False}}, "version": 1},
         actor=ANNA,
         member_id="anna",
         workspace_id="ws",

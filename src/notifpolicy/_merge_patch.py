@@ -86,7 +86,7 @@ def _join(path: str, key: object) -> str:
 
 
 def _check_depth(path: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         # Only the first levels of the path: the rest says nothing a reader needs.
         shown = path if len(path) <= 80 else f"{path[:77]}..."
         raise ValidationError.single(

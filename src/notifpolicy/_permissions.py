@@ -3,13 +3,14 @@
 The functions here take the :class:`Member` the host looked up in its roster; they trust its
 role and active flag, so they must never be given a member built from what a request claims.
 The service looks the actor up by id itself (the roster decides who asks); the pure functions
-leave that lookup to the host.  A deactivated member may do nothing here.
+leave that lookup to the host.  A deactivated member may do nothing here, and neither may
+``None`` (what ``Roster.get`` returns for an unknown id): both are ``PermissionDenied``.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -56,28 +57,30 @@ _RULES = {
 }
 
 
-def _member(actor: object) -> Member:
+def _refusal(actor: object, permission: Permission, member_id: str | None) -> str | None:
+    """Why ``actor`` may not, or ``None`` when it may; not a member at all is a misuse."""
+    rule = _RULES[permission]
+    if actor is None:
+        # What Roster.get gives for an id it does not know: nobody may do anything.
+        return f"the actor is not a member of the workspace, so may not {rule.what}"
     if not isinstance(actor, Member):
         raise ValidationError.single(
             "actor", "type", f"must be a Member, got {type(actor).__name__}"
         )
-    return actor
-
-
-def _refusal(actor: Member, permission: Permission, member_id: str | None) -> str | None:
-    rule = _RULES[permission]
     if not actor.active:
         return f"{actor.id} is deactivated and may not {rule.what}"
     if actor.role not in rule.roles:
         roles = " and ".join(f"{r.value}s" for r in Role if r in rule.roles)
-        return f"only {roles} may {rule.what}; {actor.id} is {actor.role.value}"
+        return f"only {roles} can {rule.what}; {actor.id} is {actor.role.value}"
     if rule.own_only and member_id != actor.id:
         return f"{actor.id} may change only their own preferences, not {member_id}'s"
     return None
 
 
-def allowed(actor: Member, permission: Permission, *, member_id: str | None = None) -> bool:
+def allowed(actor: Member | None, permission: Permission, *, member_id: str | None = None) -> bool:
     """Whether ``actor`` (as the roster has them) may do it; ``member_id``: whose preferences.
+
+    ``None`` (what ``Roster.get`` returns for an unknown id) may do nothing.
 
     >>> agent = Member("anna", Role.AGENT)
     >>> allowed(agent, Permission.READ_SETTINGS), allowed(agent, Permission.READ_AUDIT_LOG)
@@ -85,22 +88,24 @@ def allowed(actor: Member, permission: Permission, *, member_id: str | None = No
     >>> allowed(agent, Permission.CHANGE_PREFERENCES, member_id="anna")
     True
     """
-    return _refusal(_member(actor), permission, member_id) is None
+    return _refusal(actor, permission, member_id) is None
 
 
-def authorize(actor: Member, permission: Permission, *, member_id: str | None = None) -> Member:
+def authorize(
+    actor: Member | None, permission: Permission, *, member_id: str | None = None
+) -> Member:
     """``actor`` when :func:`allowed`, else :class:`~notifpolicy.PermissionDenied` saying why.
 
-    Not a :class:`Member` is a :class:`~notifpolicy.ValidationError` at ``actor``.
+    Anything but a :class:`Member` or ``None`` is a :class:`~notifpolicy.ValidationError` at
+    ``actor``.
     """
-    member = _member(actor)
-    refusal = _refusal(member, permission, member_id)
+    refusal = _refusal(actor, permission, member_id)
     if refusal is not None:
         raise PermissionDenied(refusal)
-    return member
+    return cast("Member", actor)  # _refusal said yes: so it is a member
 
 
-def settings_view(settings: WorkspaceSettings, *, actor: Member) -> dict[str, Any]:
+def settings_view(settings: WorkspaceSettings, *, actor: Member | None) -> dict[str, Any]:
     """The settings document ``actor`` may see: webhook URL in clear for admins only.
 
     >>> s = WorkspaceSettings.from_dict(
