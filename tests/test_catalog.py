@@ -39,6 +39,11 @@ def test_dutch_is_a_translation_not_a_copy():
         "list.separator",
         "reasons.separator",
         "channel.slack.via",
+        # Dates: the order of day, month and year, from parts that are translated.
+        "date.day",
+        "date.day_month",
+        "date.day_month_year",
+        "date.range",
     }
 
 

@@ -252,10 +252,15 @@ def test_the_light_pass_agrees_with_the_full_one(rs, day):
     start = T + day * DAY
     full = figures(rs, start=start, end=start + 2 * DAY)
     light = period_totals(rs, start=start, end=start + 2 * DAY, settings=S)
-    assert (light.new, light.closed, light.median_first_response) == (
+    assert (light.new, light.closed, light.open_at_end, light.unassigned_at_end) == (
         full.new,
         full.closed,
+        full.open_at_end,
+        full.unassigned_at_end,
+    )
+    assert (light.median_first_response, light.p90_first_response) == (
         full.median_first_response,
+        full.p90_first_response,
     )
     assert (light.sla_counted, light.sla_met, light.sla_share) == (
         full.sla_counted,
@@ -271,3 +276,38 @@ def test_fold_instants_compare_as_instants():
     r = rec("c", created, first_response_at=reply, replies=[Reply("anna", reply)])
     f = figures([r], start=created, end=dt.datetime(2026, 10, 25, 2, 20, fold=1, tzinfo=ams))
     assert f.median_first_response == 20 * MIN
+
+
+# -- conversation ids are unique ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compute", [period_figures, period_totals])
+def test_a_conversation_given_twice_is_refused_not_counted_twice(compute):
+    rs = [rec("c1", T), rec("c2", T), rec("c1", T + MIN), rec("c1", T + 2 * MIN), rec("c2", T)]
+    with pytest.raises(ValidationError) as info:
+        compute(iter(rs), start=T, end=T + DAY, settings=S)
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("records[2].id", "duplicate_id"),
+        ("records[3].id", "duplicate_id"),
+        ("records[4].id", "duplicate_id"),
+    ]
+    assert "'c1' is given twice" in info.value.problems[0].message
+
+
+@given(records(), st.data())
+def test_any_repeated_id_is_a_duplicate_id_error(rs, data):
+    if not rs:
+        return
+    twin = data.draw(st.sampled_from(rs))
+    with pytest.raises(ValidationError) as info:
+        figures([*rs, twin])
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        (f"records[{len(rs)}].id", "duplicate_id")
+    ]
+
+
+def test_busiest_weekday_is_the_earliest_on_a_tie():
+    tuesday, thursday = T + DAY, T + 3 * DAY
+    f = figures([rec("a", tuesday), rec("b", thursday)], start=T, end=T + 7 * DAY)
+    assert f.busiest_weekday == 1
+    assert figures([], start=T, end=T + 7 * DAY).busiest_weekday is None

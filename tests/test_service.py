@@ -325,7 +325,7 @@ def test_daily_digest_once_and_the_skipped_days_named(store):
     assert [p.key for p in report.digests] == ["ws:daily_summary:2026-03-29"]
     mails = [d.item for d in w.transports[Channel.EMAIL].sent]
     assert [m.recipient for m in mails] == ["olga", "anna"]
-    assert mails[0].subject == "Daily summary for 2026-03-29"
+    assert mails[0].subject == "Daily summary, 28 Mar 2026"  # the day it covers, from 09:00
     assert mails[0].html is not None
     assert w.service.tick(now=sunday_nine + dt.timedelta(minutes=1)).digests == ()
     # The scheduler sleeps three days: only the latest day is sent, naming the two it skipped.
@@ -333,7 +333,7 @@ def test_daily_digest_once_and_the_skipped_days_named(store):
     late = w.service.tick(now=wednesday)
     assert [p.key for p in late.digests] == ["ws:daily_summary:2026-04-01"]
     text = w.transports[Channel.EMAIL].sent[-1].item.text
-    assert "2026-03-30, 2026-03-31" in text
+    assert "away: 29 Mar 2026, 30 Mar 2026\n" in text  # the periods sent on 30 and 31 March
     assert store.claimed(["ws:daily_summary:2026-03-30", "ws:daily_summary:2026-03-31"]) == {
         "ws:daily_summary:2026-03-30",
         "ws:daily_summary:2026-03-31",

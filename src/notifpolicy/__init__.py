@@ -14,7 +14,7 @@ from notifpolicy._catchup import CatchUp, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._decide import decide
 from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome, Recipient, Ruling, SlackTarget
-from notifpolicy._digest import DigestReport, Insight, Trend, TrendMetric, build_report
+from notifpolicy._digest import DigestReport, Insight, Trend, TrendMetric, Verdict, build_report
 from notifpolicy._digest_render import RenderedDigest, render_digest
 from notifpolicy._digest_report import (
     AgentFigures,
@@ -177,6 +177,7 @@ __all__ = [
     "Trend",
     "TrendMetric",
     "ValidationError",
+    "Verdict",
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",

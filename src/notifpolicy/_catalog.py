@@ -32,10 +32,10 @@ from notifpolicy._digest_texts import DIGEST_EN, DIGEST_NL
 from notifpolicy._errors import Problem, ValidationError
 from notifpolicy._frozen import FrozenMap
 
-__all__ = ["MessageCatalog"]
+__all__ = ["LANGUAGE_CODE", "MessageCatalog"]
 
 REFERENCE_LANGUAGE = "en"
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", re.ASCII)
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", re.ASCII)
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*", re.ASCII)
 _UNNAMED = "_unnamed"
 
@@ -428,7 +428,7 @@ def _check(languages: Messages) -> list[Problem]:
     given: dict[object, Mapping[object, object]] = dict(languages.items())  # type: ignore[arg-type]
     clean: dict[str, dict[str, frozenset[str]]] = {}  # language -> key -> fields
     for code, messages in given.items():
-        if not isinstance(code, str) or not _LANGUAGE_CODE.fullmatch(code):
+        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code):
             problems.append(
                 Problem(
                     "catalog",

@@ -43,6 +43,7 @@ __all__ = [
     "PeriodFigures",
     "PeriodTotals",
     "Reply",
+    "distinct",
     "period_figures",
     "period_totals",
 ]
@@ -176,6 +177,14 @@ class PeriodFigures:
     """New conversations per local weekday of creation, Monday first."""
 
     @property
+    def busiest_weekday(self) -> int | None:
+        """The weekday (0 = Monday) with the most new conversations, the earlier in the week
+        on a tie; ``None`` when nothing was new."""
+        if not self.new:
+            return None
+        return max(range(7), key=lambda d: (self.new_by_weekday[d], -d))
+
+    @property
     def sla_share(self) -> float | None:
         """The share answered within the target, or ``None`` when nothing counted."""
         return None if self.sla_counted == 0 else self.sla_met / self.sla_counted
@@ -190,7 +199,10 @@ class PeriodTotals:
     end: dt.datetime
     new: int
     closed: int
+    open_at_end: int
+    unassigned_at_end: int
     median_first_response: dt.timedelta | None
+    p90_first_response: dt.timedelta | None
     sla_counted: int
     sla_met: int
 
@@ -235,6 +247,28 @@ def check_period(start: object, end: object) -> tuple[dt.datetime, dt.datetime]:
     return s, e
 
 
+def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationRecord]:
+    """``records`` as a sequence, each conversation once: a conversation id given twice would
+    be counted twice, so it is a :class:`ValidationError` (code ``duplicate_id``, as in the
+    escalation check), every repeat listed."""
+    rows = records if isinstance(records, list | tuple) else list(records)
+    if len({r.id for r in rows}) == len(rows):
+        return rows
+    seen: set[str] = set()
+    problems = []
+    for i, r in enumerate(rows):
+        if r.id in seen:
+            problems.append(
+                Problem(
+                    f"records[{i}].id",
+                    "duplicate_id",
+                    f"{r.id!r} is given twice; each conversation's record must appear once",
+                )
+            )
+        seen.add(r.id)
+    raise ValidationError(problems)
+
+
 def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the report's cost
     records: Iterable[ConversationRecord],
     *,
@@ -254,6 +288,7 @@ def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the re
     (1, datetime.timedelta(seconds=300), 1.0, 'anna')
     """
     start, end = check_period(start, end)
+    records = distinct(records)
     s_us, e_us = to_us(start), to_us(end)
     target_us = settings.escalation.first_response.after_minutes * 60_000_000
     calendar = (
@@ -340,12 +375,14 @@ def period_totals(
     end: dt.datetime,
     settings: WorkspaceSettings,
 ) -> PeriodTotals:
-    """New, closed, median first response and SLA share of ``[start, end)``: the trend basis.
+    """The figures a trend compares (counts, median and p90 first response, SLA share) of
+    ``[start, end)``: the weekly report's week before.
 
     Same definitions as :func:`period_figures` (a property test holds them equal), without the
-    per-agent, open and weekday work.
+    per-agent and weekday work.
     """
     start, end = check_period(start, end)
+    records = distinct(records)
     s_us, e_us = to_us(start), to_us(end)
     target_us = settings.escalation.first_response.after_minutes * 60_000_000
     calendar = (
@@ -353,13 +390,17 @@ def period_totals(
         if settings.business_hours is None
         else calendar_for(settings.business_hours, settings.zone)
     )
-    new = closed = sla_counted = sla_met = 0
+    new = closed = open_at_end = unassigned = sla_counted = sla_met = 0
     frts: list[int] = []
     for r in records:
         created, closed_at, answered, _replies = r._us  # our own cache, see ConversationRecord
         if created >= e_us:
             continue
-        if closed_at is not None and s_us <= closed_at < e_us:
+        if closed_at is None or closed_at >= e_us:
+            open_at_end += 1
+            if r.assignee is None:
+                unassigned += 1
+        elif closed_at >= s_us:
             closed += 1
         if created < s_us:
             continue
@@ -373,7 +414,18 @@ def period_totals(
         elif due is not None and due < e_us:
             sla_counted += 1
     frts.sort()
-    return PeriodTotals(start, end, new, closed, _us(median(frts)), sla_counted, sla_met)
+    return PeriodTotals(
+        start=start,
+        end=end,
+        new=new,
+        closed=closed,
+        open_at_end=open_at_end,
+        unassigned_at_end=unassigned,
+        median_first_response=_us(median(frts)),
+        p90_first_response=_us(p90(frts)),
+        sla_counted=sla_counted,
+        sla_met=sla_met,
+    )
 
 
 def _segments(settings: WorkspaceSettings, s_us: int, e_us: int) -> tuple[list[int], list[int]]:

@@ -41,6 +41,8 @@ class OutboxItem:
     ``id`` starts with the workspace id.  The content is rendered when the item is made
     (``subject``/``text``/``html`` for people, ``body`` the JSON for Slack); the Slack webhook
     URL is never stored here: the service takes it from the current settings at send time.
+    ``unsubscribe_url`` (digest emails, when the host gives a template) is where the
+    recipient's mail provider turns the digest off in one click (``List-Unsubscribe``).
     """
 
     id: str
@@ -58,6 +60,7 @@ class OutboxItem:
     text: str = ""
     html: str | None = None
     body: str | None = None
+    unsubscribe_url: str | None = None
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
+from notifpolicy._catalog import LANGUAGE_CODE
 from notifpolicy._errors import Problem, ValidationError
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
@@ -22,7 +23,9 @@ def _to_channels(value: Iterable[Channel]) -> frozenset[Channel]:
 class Member:
     """A workspace member: id, role, display name, active flag and the channels offered.
 
-    ``email`` is where the email transport sends (the core never needs it).
+    ``email`` is where the email transport sends (the core never needs it).  ``language`` is
+    the language the member reads their emails in: ``en``, ``nl`` or a language the host added
+    to its message catalog; ``None`` means the service's language.
     """
 
     id: str
@@ -31,6 +34,7 @@ class Member:
     active: bool = True
     channels: frozenset[Channel] = attrs.field(default=MEMBER_CHANNELS, converter=_to_channels)
     email: str | None = None
+    language: str | None = None
 
     def __attrs_post_init__(self) -> None:
         # The fields are typed, but hosts build members from their own data: check anyway.
@@ -65,6 +69,18 @@ class Member:
                     "type",
                     "must be an email address (local@domain, no spaces, commas or angle "
                     f"brackets, at most 254 characters) or None, got {email!r}",
+                )
+            )
+        language: object = self.language
+        if language is not None and not (
+            isinstance(language, str) and LANGUAGE_CODE.fullmatch(language)
+        ):
+            problems.append(
+                Problem(
+                    "member.language",
+                    "type",
+                    "must be a language code such as 'en', 'nl' or 'pt-BR' (one the message "
+                    f"catalog has), or None for the service's language, got {language!r}",
                 )
             )
         if problems:

@@ -32,13 +32,14 @@ from typing import Any
 
 import attrs
 
+from notifpolicy import _unsubscribe as unsubscribe
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._catchup import CatchUp, _is_summarized, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState
 from notifpolicy._decide import decide
 from notifpolicy._decision import Decision, Outcome
-from notifpolicy._digest import build_report
-from notifpolicy._digest_render import render_digest
+from notifpolicy._digest import DigestReport, build_report
+from notifpolicy._digest_render import RenderedDigest, render_digest
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
 from notifpolicy._errors import NotifPolicyError, PermissionDenied, ValidationError
 from notifpolicy._escalation import Escalation, due, next_check_at
@@ -142,6 +143,9 @@ class NotificationService:
     ``transports`` maps channels to transports (``Channel.SLACK`` to the webhook transport,
     ``Channel.EMAIL`` to SMTP, and the host's own for in-app and push).  ``jitter`` returns a
     float in ``[0, 1)`` for the retry backoff (``random.random`` unless a test passes its own).
+    Digests are rendered in each recipient's ``Member.language`` (else ``language``);
+    ``digest_unsubscribe_url_template`` (``https://...{member_id}...{kind}``) gives each digest
+    email the URL that turns it off, for the ``List-Unsubscribe`` headers.
     """
 
     def __init__(
@@ -158,6 +162,7 @@ class NotificationService:
         catalog: MessageCatalog | None = None,
         language: str = "en",
         conversation_url_template: str | None = None,
+        digest_unsubscribe_url_template: str | None = None,
         extra_webhook_hosts: Iterable[str] = (),
         max_attempts: int = 8,
         backoff_base: dt.timedelta = dt.timedelta(seconds=30),
@@ -181,6 +186,11 @@ class NotificationService:
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
         self._url_template = conversation_url_template
+        self._unsubscribe = (
+            None
+            if digest_unsubscribe_url_template is None
+            else unsubscribe.check_template(digest_unsubscribe_url_template)
+        )
         self._extra_hosts = tuple(extra_webhook_hosts)
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
@@ -459,13 +469,6 @@ class NotificationService:
             report = build_report(
                 records, period=period, settings=settings, previous_period=previous, skipped=skipped
             )
-            email = render_digest(
-                report,
-                roster=roster,
-                language=self._language,
-                catalog=self._catalog,
-                first_response_target_minutes=settings.escalation.first_response.after_minutes,
-            )
             event = DigestReady(id=period.key, kind=period.kind)
             decisions = decide(
                 event,
@@ -475,29 +478,75 @@ class NotificationService:
                 now=now,
                 kinds=self._kinds,
             )
-            items = [
+            problems: list[NotifPolicyError] = []
+            items = self._digest_items(report, decisions, roster, now, problems)
+            if self._store.claim(period.key, items):
+                tally.errors.extend(problems)
+                for gone in skipped:
+                    # The skipped periods are named in this report and never sent on their own.
+                    self._store.claim(gone.key, [])
+                tally.digests.append(period)
+                tally.decisions.extend(decisions)
+
+    def _digest_items(
+        self,
+        report: DigestReport,
+        decisions: Sequence[Decision],
+        roster: Roster,
+        now: dt.datetime,
+        problems: list[NotifPolicyError],
+    ) -> list[OutboxItem]:
+        """One email per recipient, in the recipient's language: rendered once per language."""
+        rendered: dict[str, RenderedDigest] = {}
+        items = []
+        for d in decisions:
+            if d.outcome is not Outcome.DELIVER or d.channel is not Channel.EMAIL:
+                continue
+            member_id = str(d.recipient)
+            language = self._reader_language(roster.get(member_id), problems)
+            email = rendered.get(language)
+            if email is None:
+                email = rendered[language] = render_digest(
+                    report, roster=roster, language=language, catalog=self._catalog
+                )
+            items.append(
                 OutboxItem(
-                    id=f"{period.key}:{key_part(str(d.recipient))}",
+                    id=f"{report.period.key}:{key_part(member_id)}",
                     workspace_id=self.workspace_id,
-                    event_id=period.key,
+                    event_id=report.period.key,
                     conversation_id=None,
-                    recipient=str(d.recipient),
+                    recipient=member_id,
                     channel=d.channel,
                     kinds=d.kinds,
                     due_at=now,
                     subject=email.subject,
                     text=email.text,
                     html=email.html,
+                    unsubscribe_url=None
+                    if self._unsubscribe is None
+                    else unsubscribe.fill(self._unsubscribe, member_id=member_id, kind=report.kind),
                 )
-                for d in decisions
-                if d.outcome is Outcome.DELIVER and d.channel is Channel.EMAIL
-            ]
-            if self._store.claim(period.key, items):
-                for gone in skipped:
-                    # The skipped periods are named in this report and never sent on their own.
-                    self._store.claim(gone.key, [])
-                tally.digests.append(period)
-                tally.decisions.extend(decisions)
+            )
+        return items
+
+    def _reader_language(self, member: Member | None, problems: list[NotifPolicyError]) -> str:
+        """The member's language, else the service's; a language the catalog lacks is reported
+        (the member still gets the email, in the service's language)."""
+        language = None if member is None else member.language
+        if language is None:
+            return self._language
+        if language not in self._catalog.languages:
+            assert member is not None  # noqa: S101 -- a language comes from a member
+            problems.append(
+                ValidationError.single(
+                    f"roster.{member.id}.language",
+                    "unknown_language",
+                    f"must be one of {', '.join(self._catalog.codes)}, got {language!r}; "
+                    f"sent in {self._language!r}",
+                )
+            )
+            return self._language
+        return language
 
     def _skipped(
         self, schedule: DailyDigest | WeeklyDigest, period: DigestPeriod, zone: dt.tzinfo

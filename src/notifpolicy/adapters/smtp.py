@@ -1,7 +1,8 @@
 """SMTP transport on ``smtplib`` and ``email.message``.
 
 One message per :meth:`SmtpTransport.send`: plain text with an HTML alternative when the item has
-one, optional STARTTLS and login, a timeout.  Classified like every transport: ``SENT``;
+one, ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058 one-click) when it has an
+unsubscribe URL, optional STARTTLS and login, a timeout.  Classified like every transport: ``SENT``;
 ``RETRY`` for 4xx replies, timeouts and network errors; ``PERMANENT`` for 5xx replies (an unknown
 mailbox, a refused sender) and bad addresses.
 """
@@ -60,6 +61,11 @@ class SmtpTransport:
         msg["Message-ID"] = email.utils.make_msgid(domain=self._sender.rpartition("@")[2] or None)
         # Lets a recipient's mail system keep one thread per outbox item across retries.
         msg["X-Notifpolicy-Id"] = item.id
+        if item.unsubscribe_url is not None:
+            # One-click unsubscribe (RFC 8058): the mail provider POSTs
+            # "List-Unsubscribe=One-Click" to the URL when the reader presses its button.
+            msg["List-Unsubscribe"] = f"<{item.unsubscribe_url}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg.set_content(item.text)
         if item.html is not None:
             msg.add_alternative(item.html, subtype="html")

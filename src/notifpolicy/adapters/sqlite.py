@@ -91,13 +91,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_by_status ON outbox (workspace_id, status, due_at);
     """,
+    # 2: digest emails carry the URL that turns them off (List-Unsubscribe).
+    """
+    ALTER TABLE outbox ADD COLUMN unsubscribe_url TEXT;
+    """,
 )
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 _OUTBOX_COLUMNS = (
     "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
-    "attempts, last_error, subject, text, html, body"
+    "attempts, last_error, subject, text, html, body, unsubscribe_url"
 )
 
 
@@ -367,7 +371,7 @@ class SqliteStore:
     @staticmethod
     def _insert(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
         db.executemany(
-            f"INSERT OR IGNORE INTO outbox ({_OUTBOX_COLUMNS}) VALUES ({','.join('?' * 15)})",  # noqa: S608 -- constants only
+            f"INSERT OR IGNORE INTO outbox ({_OUTBOX_COLUMNS}) VALUES ({','.join('?' * 16)})",  # noqa: S608 -- constants only
             rows,
         )
 
@@ -476,6 +480,7 @@ def _item_row(item: OutboxItem) -> tuple[Any, ...]:
         item.text,
         item.html,
         item.body,
+        item.unsubscribe_url,
     )
 
 
@@ -496,4 +501,5 @@ def _row_item(row: Sequence[Any]) -> OutboxItem:
         text=row[12],
         html=row[13],
         body=row[14],
+        unsubscribe_url=row[15],
     )
