@@ -349,10 +349,15 @@ def test_the_audit_log_is_for_admins(app):
 
 def test_the_digest_preview_shows_the_latest_daily_and_weekly_emails(app):
     page = html(client_as(app, "daan").get("/digests"))
-    assert "Dagelijkse samenvatting" in page
-    assert "2026-03-15 09:00" in page  # the daily period ends at Monday 09:00
-    assert "2026-W12" in page or "2026-W11" in page
+    # In Daan's language: the daily summary of Sunday 15 March (sent Monday 09:00), and the
+    # weekly report of the week that ended then.
+    subjects = re.findall(r'class="subject">([^<]*)<', page)
+    assert len(subjects) == 2
+    assert subjects[0].startswith("Dagelijkse samenvatting")
+    assert "15 mrt 2026" in subjects[0]
+    assert subjects[1].startswith("Wekelijks rapport")
     assert 'sandbox="allow-same-origin"' in page
+    assert page.count("<iframe") == 2
 
 
 # -- the pieces ----------------------------------------------------------------------------

@@ -460,7 +460,6 @@ def digests_page() -> tuple[str, int]:
             report,
             roster=roster,
             language=me.language,
-            first_response_target_minutes=settings.escalation.first_response.after_minutes,
         )
         shown.append((period.kind, schedule.enabled, email))
     return render_template("digests.html", digests=shown), 200

@@ -36,14 +36,17 @@ LANGUAGES = ("en", "nl")
 
 @attrs.frozen
 class Person:
-    """A member as the host knows them: the library's :class:`Member` plus the UI language."""
+    """A member as the pages show them; ``Member.language`` is also the pages' language."""
 
     member: Member
-    language: str = "en"
 
     @property
     def id(self) -> str:
         return self.member.id
+
+    @property
+    def language(self) -> str:
+        return self.member.language or "en"
 
     @property
     def is_admin(self) -> bool:
@@ -183,7 +186,8 @@ class Helpdesk:
             raise ValueError(f"language: must be one of {', '.join(LANGUAGES)}, got {language!r}")
         with self._lock:
             person = self._people[member_id]
-            self._people[member_id] = attrs.evolve(person, language=language)
+            member = attrs.evolve(person.member, language=language)
+            self._people[member_id] = Person(member)
         self.save()
 
     # -- the service's ports -----------------------------------------------------------------
@@ -264,13 +268,21 @@ def _person_doc(p: Person) -> dict[str, Any]:
         "name": m.display_name,
         "email": m.email,
         "active": m.active,
-        "language": p.language,
+        "language": m.language,
     }
 
 
 def _person_from(d: Mapping[str, Any]) -> Person:
-    member = Member(d["id"], Role(d["role"]), d["name"], active=d["active"], email=d["email"])
-    return Person(member, d["language"])
+    return Person(
+        Member(
+            d["id"],
+            Role(d["role"]),
+            d["name"],
+            active=d["active"],
+            email=d["email"],
+            language=d["language"],
+        )
+    )
 
 
 def _conversation_doc(c: Conversation) -> dict[str, Any]:

@@ -39,11 +39,11 @@ DAYS = 8  # a week, plus the day before it, so the weekly report's week is cover
 WEBHOOK = "https://hooks.slack.com/services/T0ACME/B0DEMO/not-a-real-token"
 
 PEOPLE = (
-    Person(Member("olga", Role.OWNER, "Olga Jansen", email="olga@acme.example"), "en"),
-    Person(Member("bram", Role.ADMIN, "Bram de Vries", email="bram@acme.example"), "nl"),
-    Person(Member("anna", Role.AGENT, "Anna Smit", email="anna@acme.example"), "en"),
-    Person(Member("daan", Role.AGENT, "Daan Bakker", email="daan@acme.example"), "nl"),
-    Person(Member("sanne", Role.AGENT, "Sanne Visser", email="sanne@acme.example"), "en"),
+    Person(Member("olga", Role.OWNER, "Olga Jansen", email="olga@acme.example", language="en")),
+    Person(Member("bram", Role.ADMIN, "Bram de Vries", email="bram@acme.example", language="nl")),
+    Person(Member("anna", Role.AGENT, "Anna Smit", email="anna@acme.example", language="en")),
+    Person(Member("daan", Role.AGENT, "Daan Bakker", email="daan@acme.example", language="nl")),
+    Person(Member("sanne", Role.AGENT, "Sanne Visser", email="sanne@acme.example", language="en")),
 )
 OWNER, ADMIN = "olga", "bram"
 AGENTS = ("anna", "daan", "sanne")
