@@ -288,9 +288,7 @@ def test_save_through_the_service_applies_at_once(store):
             {"defaults": {"new_conversation": False}, "version": 1}, actor=ANNA.id
         )
     assert store.audit_entries(WS) == ()
-    w.service.save_settings(
-        {"defaults": {"new_conversation": False}, "version": 1}, actor=OWNER.id
-    )
+    w.service.save_settings({"defaults": {"new_conversation": False}, "version": 1}, actor=OWNER.id)
     assert w.service.settings().version == 2
     w.service.save_preferences(
         "anna", {"overrides": {"new_conversation": {"email": True}}, "version": 1}, actor=ANNA.id

@@ -41,7 +41,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-quic",
-    "--lang=en-GB",  # 24-hour time inputs in the screenshots
 ]
 
 if not CHROMIUM.exists():
@@ -273,6 +272,7 @@ def test_the_dutch_page_is_dutch(site):
     page.click('label[for="f-defaults-mention"]')
     save_button(page).wait_for(state="visible")
     assert save_button(page).inner_text() == "Wijzigingen opslaan"
+    assert "defaults.mention: aan → uit" in page.inner_text("[data-unsaved]")
     site.shot(page, "settings-nl", full_page=False)
 
 

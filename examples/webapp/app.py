@@ -466,11 +466,13 @@ def digests_page() -> tuple[str, int]:
 
 
 def show(value: object) -> str:
-    """A changed field's value as a person reads it: ``—`` for none, lists comma-separated."""
+    """A changed field's value as a person reads it: ``—`` for none, on / off in the reader's
+    language, lists comma-separated."""
     if value is None:
         return "\u2014"
     if isinstance(value, bool):
-        return "on" if value else "off"
+        words: dict[str, str] = g.get("t", T["en"])
+        return words["mine.effective_on" if value else "mine.effective_off"]
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "\u2014"
     return str(value)

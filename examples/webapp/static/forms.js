@@ -38,10 +38,11 @@
     return body;
   }
 
-  // A value as the server's "show" filter writes it: — for none, on/off, lists comma-separated.
-  function show(value) {
+  // A value as the server's "show" filter writes it: — for none, on / off in the page's
+  // language (data-on, data-off), lists comma-separated.
+  function show(value, words) {
     if (value === null) return "—";
-    if (typeof value === "boolean") return value ? "on" : "off";
+    if (typeof value === "boolean") return value ? words.on : words.off;
     if (Array.isArray(value)) return value.join(", ") || "—";
     return String(value);
   }
@@ -69,7 +70,7 @@
         const list = document.createElement("ul");
         for (const c of diff.changes) {
           const item = document.createElement("li");
-          item.textContent = `${c.path}: ${show(c.old)} → ${show(c.new)}`;
+          item.textContent = `${c.path}: ${show(c.old, summary.dataset)} → ${show(c.new, summary.dataset)}`;
           list.append(item);
         }
         for (const p of diff.problems) {
