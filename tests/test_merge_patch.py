@@ -169,6 +169,7 @@ def _nested(depth: int, leaf: Any) -> Any:
 @pytest.mark.parametrize("which", ["document", "patch", "list"])
 def test_deep_nesting_is_a_validation_error_not_a_recursion_error(which):
     deep = _nested(100_000, 1)
+    args: tuple[Any, Any]
     if which == "document":
         args = (deep, {"b": 1})
     elif which == "patch":
@@ -194,6 +195,10 @@ def test_nesting_up_to_the_limit_is_fine_and_one_more_level_is_not():
     assert merge_patch({}, deep) == deep
     assert merge_patch(deep, {}) == deep
     assert merge_patch(deep, deep) == deep
-    for args in (({}, _nested(MAX_DEPTH + 1, 1)), (_nested(MAX_DEPTH + 1, 1), {})):
+    too_deep: list[tuple[Any, Any]] = [
+        ({}, _nested(MAX_DEPTH + 1, 1)),
+        (_nested(MAX_DEPTH + 1, 1), {}),
+    ]
+    for args in too_deep:
         with pytest.raises(ValidationError, match="nested more than 64 levels"):
             merge_patch(*args)

@@ -221,7 +221,7 @@ def test_the_table_agrees_with_allowed():
 def test_the_service_refuses_a_member_passed_as_the_actor(forged):
     ws = _workspace()
     before = (ws.service.settings(), ws.store.audit_entries(ws.workspace_id))
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: ws.service.save_settings({"timezone": "UTC", "version": 2}, actor=forged),
         lambda: ws.service.save_preferences(
             forged.id, {"overrides": {"mention": False}, "version": 1}, actor=forged

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 import pytest
@@ -284,11 +286,11 @@ CONFIGURED = {
 }
 
 
-def _save(current, changes, actor=ADMIN, **kw):
+def _save(current: Any, changes: Any, actor: Member = ADMIN, **kw: Any) -> Any:
     return save_workspace_settings(current, changes, actor=actor, workspace_id="w", now=NOW, **kw)
 
 
-def _save_prefs(current, changes, actor=AGENT):
+def _save_prefs(current: Any, changes: Any, actor: Member = AGENT) -> Any:
     return save_member_preferences(
         current, changes, actor=actor, member_id=actor.id, workspace_id="w", now=NOW
     )
@@ -418,6 +420,7 @@ def test_a_whole_value_is_an_explicit_replacement():
 
 
 def test_a_patch_that_is_not_a_mapping_is_a_validation_error():
+    bad: object
     for bad in (None, [], "timezone=UTC", 3, MemberPreferences()):
         with pytest.raises(ValidationError) as info:
             _save(WorkspaceSettings(), bad)
@@ -513,7 +516,7 @@ def test_diff_takes_a_patch_without_a_version():
 
 def test_diff_refuses_anything_else_with_a_validation_error():
     settings, prefs = WorkspaceSettings(), MemberPreferences()
-    cases = [
+    cases: list[tuple[Any, Any, str]] = [
         (settings, None, "changes"),
         (settings, prefs, "changes"),
         (prefs, settings, "changes"),
@@ -546,9 +549,9 @@ def test_diff_and_save_take_the_host_kinds_and_webhook_hosts():
 
 
 @st.composite
-def patch_from(draw: st.DrawFn, source: dict) -> dict:
+def patch_from(draw: st.DrawFn, source: dict[str, Any]) -> dict[str, Any]:
     """A merge patch that names some of ``source``'s keys: with its value, part of it, or null."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in source.items():
         choices = ["skip", "take", "null"]
         if isinstance(value, dict) and value:
@@ -563,7 +566,7 @@ def patch_from(draw: st.DrawFn, source: dict) -> dict:
     return out
 
 
-def named_paths(patch: dict, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+def named_paths(patch: dict[str, Any], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """The paths a patch names: every leaf it sets or removes."""
     found = set()
     for key, value in patch.items():
@@ -581,7 +584,7 @@ def within(path: str, named: set[tuple[str, ...]]) -> bool:
 
 
 @st.composite
-def settings_and_patch(draw: st.DrawFn) -> tuple[WorkspaceSettings, dict]:
+def settings_and_patch(draw: st.DrawFn) -> tuple[WorkspaceSettings, dict[str, Any]]:
     current = draw(workspace_settings())
     other = draw(workspace_settings())
     patch = draw(patch_from(other.to_dict()))
@@ -590,7 +593,7 @@ def settings_and_patch(draw: st.DrawFn) -> tuple[WorkspaceSettings, dict]:
 
 
 @st.composite
-def preferences_and_patch(draw: st.DrawFn) -> tuple[MemberPreferences, dict]:
+def preferences_and_patch(draw: st.DrawFn) -> tuple[MemberPreferences, dict[str, Any]]:
     current = draw(member_preferences())
     other = draw(member_preferences())
     # The other's overrides, plus nulls for the current ones: removals as well as changes.
@@ -599,7 +602,7 @@ def preferences_and_patch(draw: st.DrawFn) -> tuple[MemberPreferences, dict]:
     return current, {"overrides": overrides, "version": current.version}
 
 
-def _outcome(function, *args):
+def _outcome(function: Callable[..., Any], *args: Any) -> Any:
     try:
         return function(*args)
     except ValidationError as invalid:

@@ -2,9 +2,9 @@
 
 The changes are the library's ``diff`` (the ones an audit entry records): dotted paths with old
 and new values, ``business_hours`` as one field, the version not a field, and the webhook URL
-shown as ``<redacted>``.  Both files must be valid; an invalid one is an error, as for every
-command but ``check``: its problems go to standard error (and into the ``--json`` error
-document), and the exit code is 1.
+shown as ``<redacted>`` (one replaced by another as ``<redacted, changed>``).  Both files must
+be valid; an invalid one is an error, as for every command but ``check``: its problems go to
+standard error (and into the ``--json`` error document), and the exit code is 1.
 
 Exit codes: 0 compared (with or without changes), 1 a file is invalid, 2 unreadable file or bad
 usage.  With ``--exit-code``, a comparison that finds changes exits 3 instead of 0, so a script
@@ -36,8 +36,9 @@ EXIT_CHANGED = 3
 
 DESCRIPTION = """\
 Show what saving NEW over OLD would change: each changed field's dotted path with its old and
-new value, as the audit log records it. The Slack webhook URL is shown as <redacted>. Both
-files must be valid settings (TOML or JSON, by suffix).
+new value, as the audit log records it. The Slack webhook URL is shown as <redacted> (one
+replaced by another as <redacted, changed>). Both files must be valid settings (TOML or JSON,
+by suffix).
 
 exit codes: 0 compared (changes or not), 1 a file is invalid, 2 unreadable file or bad usage,
 3 changes found (only with --exit-code)
