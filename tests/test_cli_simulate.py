@@ -90,8 +90,8 @@ def test_text_report_shows_holds_escalations_catchups_digests_and_summary(capsys
         assert verbs[verb] > 0, verb
     assert "  08:30    digest      daily_summary:2026-03-30 to 6 members" in lines
     assert "  09:00    digest      weekly_report:2026-W14 to 6 members" in lines
-    assert any(line.startswith("  08:00    catch-up    olga: ") for line in lines), (
-        "the catch-up is sent when quiet hours end"
+    assert any(line.startswith("  08:00    catch-up    Olga: ") for line in lines), (
+        "the catch-up is sent when quiet hours end, and names the member"
     )
     summary = lines[lines.index("Summary") :]
     assert summary[1].startswith("  traffic      12 conversations created")
@@ -101,6 +101,36 @@ def test_text_report_shows_holds_escalations_catchups_digests_and_summary(capsys
     # No wall time, no temporary path: nothing that changes between runs.
     assert "sqlite3" not in out
     assert tempfile.gettempdir() not in out
+
+
+def test_the_demo_starts_with_a_key_and_shows_an_override_at_work(capsys):
+    # `make demo`: the example workspace with the default sizes and seed.
+    code, out, _ = run(capsys, EXAMPLE, "--day", "2026-03-30")
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    key = lines.index(_sim_report.KEY[0])
+    assert lines[key : key + len(_sim_report.KEY)] == list(_sim_report.KEY)
+    assert key < lines.index("Monday 2026-03-30, UTC+02:00"), "the key comes before the timeline"
+    for verb in ("created", "sent", "deferred", "summarized", "suppressed", "catch-up", "digest"):
+        assert verb in " ".join(_sim_report.KEY)
+    assert "  anna overrides unassigned_conversation off everywhere." in lines
+    overridden = [x for x in lines if "[disabled_by_member (unassigned_conversation)]" in x]
+    assert overridden
+    assert all(" suppressed  " in x for x in overridden)
+    # Catch-up lines name members and count in words; the detail line keeps the ids.
+    catchups = [x for x in lines if x[11:23].strip() == "catch-up"]
+    assert catchups
+    assert catchups[0].startswith("  08:00    catch-up    Olga: 4 new conversations, ")
+    assert not any("_conversation" in x for x in catchups)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_plan_has_at_least_one_override(seed):
+    settings = WorkspaceSettings.from_toml(Path(EXAMPLE).read_text(encoding="utf-8"))
+    plan = plan_day(settings, dt.date(2026, 3, 30), seed=seed, agents=2, conversations=0)
+    assert plan.overrides
+    agents = [m.id for m in plan.members if m.role.value == "agent"]
+    assert {member_id for member_id, _ in plan.overrides} <= set(agents)
 
 
 def test_member_overrides_show_as_suppressed(capsys):
@@ -212,6 +242,13 @@ def test_deferred_deliveries_land_when_quiet_hours_end(capsys, defer_settings):
     deferred = [e for e in of_type(doc, "held") if e["outcome"] == "deferred"]
     assert deferred
     sent = of_type(doc, "sent")
+    # One event's deferrals may be on several lines (a member with an override of one of its
+    # kinds has other reasons): compare per event.
+    by_event: dict[str, list[tuple[str, str]]] = {}
+    for held in deferred:
+        by_event.setdefault(held["event_id"], []).extend(
+            (d["channel"], d["recipient"]) for d in held["deliveries"]
+        )
     for held in deferred:
         until = dt.datetime.fromisoformat(held["until"])
         assert (until.hour, until.minute) == (8, 0)
@@ -219,11 +256,11 @@ def test_deferred_deliveries_land_when_quiet_hours_end(capsys, defer_settings):
         landed = [
             (d["channel"], d["recipient"])
             for e in sent
-            if e["event_id"] == held["event_id"] and e["reasons"] == ["quiet_hours_defer"]
+            if e["event_id"] == held["event_id"] and "quiet_hours_defer" in e["reasons"]
             for d in e["deliveries"]
         ]
         # Each deferred delivery is sent once, at the end of quiet hours (Slack paced after).
-        assert sorted(landed) == sorted((d["channel"], d["recipient"]) for d in held["deliveries"])
+        assert sorted(landed) == sorted(by_event[held["event_id"]])
         for e in sent:
             if e["event_id"] == held["event_id"]:
                 assert until <= at(e) < until + dt.timedelta(minutes=1)
@@ -303,19 +340,29 @@ def test_no_quiet_hours_runs_the_day_only(capsys, tmp_path):
     assert doc["window"]["end"] == "2026-11-02T00:00:00-05:00"
     assert all(at(e) < dt.datetime.fromisoformat(doc["window"]["end"]) for e in doc["timeline"])
     assert doc["window"]["stop"] == "2026-11-01T23:59:59.999999-05:00"  # just before midnight
-    # Nothing is held by quiet hours (there are none): every member delivery is sent, and the
-    # only decisions not delivered are the Slack messages of a workspace without Slack.
+    # Nothing is held by quiet hours (there are none): the only decisions not delivered are
+    # the Slack messages of a workspace without Slack, and those of the one agent's override.
+    assert doc["overrides"] == {"anna": {"unassigned_conversation": False}}
     held = of_type(doc, "held")
-    assert held
+    slack = [e for e in held if e["reasons"] == ["slack_not_configured"]]
+    overridden = [e for e in held if e not in slack]
+    assert slack
+    assert overridden
     for e in held:
         assert e["outcome"] == "suppressed"
-        assert e["reasons"] == ["slack_not_configured"]
-        assert e["deliveries"] == [{"channel": "slack", "recipient": "slack"}]
         assert e["until"] is None
+    for e in slack:
+        assert e["deliveries"] == [{"channel": "slack", "recipient": "slack"}]
+    for e in overridden:
+        assert e["reasons"] == ["disabled_by_member (unassigned_conversation)"]
+        assert {d["recipient"] for d in e["deliveries"]} == {"anna"}
     decisions = doc["summary"]["decisions"]
     assert (decisions["deferred"], decisions["summarized"]) == (0, 0)
-    assert decisions["suppressed"] == len(held)
-    assert doc["summary"]["reasons"] == {"slack_not_configured": len(held)}
+    assert decisions["suppressed"] == sum(len(e["deliveries"]) for e in held)
+    assert doc["summary"]["reasons"] == {
+        "slack_not_configured": len(slack),
+        "disabled_by_member": sum(len(e["deliveries"]) for e in overridden),
+    }
     assert of_type(doc, "catch_up") == []
     assert doc["summary"]["outbox"]["held"] == 0
 
@@ -686,12 +733,16 @@ def test_failures_drops_and_errors_are_reported():
         ),
         ProblemEntry(now, "error", None, "c1: must be a string"),
     ]
-    assert _sim_report._entry_text(runner.entries[0], zone) == (
+    assert _sim_report._entry_text(runner.entries[0], zone, {}) == (
         "failed",
         "sim:e1:bram:email the member has no email address",
         [],
     )
-    assert _sim_report._entry_text(runner.entries[2], zone) == ("error", "c1: must be a string", [])
+    assert _sim_report._entry_text(runner.entries[2], zone, {}) == (
+        "error",
+        "c1: must be a string",
+        [],
+    )
     assert _sim_report._entry_json(runner.entries[1], zone) == {
         "at": "2026-03-30T08:00:00+01:00",
         "type": "dropped",

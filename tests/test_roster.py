@@ -80,3 +80,24 @@ def test_addresses_that_would_misdirect_mail_are_refused(address):
     assert problem.path == "member.email"
     assert repr(address) in problem.message
     assert "local@domain" in problem.message
+
+
+@pytest.mark.parametrize("language", [None, "en", "nl", "de", "pt-BR", "zh-Hant-TW"])
+def test_a_member_may_name_the_language_they_read(language):
+    assert Member("a", Role.AGENT, language=language).language == language
+
+
+@pytest.mark.parametrize("language", ["", "EN", "english", "nl_NL", "n", "nl-", " nl", 7, b"nl"])
+def test_a_language_that_is_not_a_code_is_refused(language):
+    with pytest.raises(ValidationError) as info:
+        Member("a", Role.AGENT, language=language)
+    (problem,) = info.value.problems
+    assert (problem.path, problem.code) == ("member.language", "type")
+    assert problem.message.startswith("must be a language code such as 'en', 'nl' or 'pt-BR'")
+    assert problem.message.endswith(f"got {language!r}")
+
+
+def test_every_problem_of_a_member_at_once():
+    with pytest.raises(ValidationError) as info:
+        Member("", Role.AGENT, email="not an address", language="Dutch")
+    assert [p.path for p in info.value.problems] == ["member.id", "member.email", "member.language"]

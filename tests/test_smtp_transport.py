@@ -9,6 +9,8 @@ import threading
 from email.message import EmailMessage
 from email.policy import default
 
+import attrs
+
 from notifpolicy import Channel, Secret
 from notifpolicy._outbox import Delivery, OutboxItem, SendStatus
 from notifpolicy.adapters.smtp import SmtpTransport, _by_code
@@ -179,3 +181,23 @@ def test_a_failed_quit_after_acceptance_is_still_sent():
         server.join(5)
     assert len(accepted) == 1
     assert result.status is SendStatus.SENT
+
+
+def test_one_click_unsubscribe_headers_when_the_item_has_a_url():
+    url = "https://desk.example/digests/off?m=anna&k=weekly_report"
+    plain, with_url = delivery("anna@example.org"), delivery("bo@example.org")
+    with_url = Delivery(attrs.evolve(with_url.item, unsubscribe_url=url), with_url.destination)
+    with smtp_server(tls=False) as (sink, port, _):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False
+        )
+        assert transport.send(with_url, now=NOW).status is SendStatus.SENT
+        assert transport.send(plain, now=NOW).status is SendStatus.SENT
+    (_, _, raw), (_, _, raw_plain) = sink.messages
+    msg = parse(raw)
+    # RFC 8058: the HTTPS URI in angle brackets, and the one-click POST body.
+    assert msg["List-Unsubscribe"] == f"<{url}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    without = parse(raw_plain)
+    assert without["List-Unsubscribe"] is None
+    assert without["List-Unsubscribe-Post"] is None

@@ -136,3 +136,20 @@ def test_a_failed_write_rolls_back(tmp_path: Path):
             store.mark_failed("ws:none", "x")
         _save_once(store)  # the connection is usable again
         assert store.get_settings("ws").version == 2
+
+
+def test_a_schema_1_file_gains_the_unsubscribe_column_and_keeps_its_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO outbox (id, workspace_id, event_id, conversation_id, recipient, channel, "
+            "kinds, due_at, status, attempts, last_error, subject, text, html, body) VALUES "
+            "('ws:1', 'ws', 'e1', NULL, 'anna', 'email', '[\"mention\"]', 0, 'pending', 0, "
+            "NULL, 's', 't', NULL, NULL)"
+        )
+    with SqliteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 2
+        (old,) = store.items("ws")
+        assert (old.id, old.unsubscribe_url) == ("ws:1", None)

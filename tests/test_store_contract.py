@@ -305,3 +305,11 @@ def test_every_key_is_claimed_exactly_once(store, keys):
     for k, won in zip(keys, wins, strict=True):
         assert won == (k not in seen)
         seen.add(k)
+
+
+def test_an_unsubscribe_url_survives_the_round_trip(store):
+    url = "https://desk.example/digests/off?m=anna&k=weekly_report"
+    store.enqueue([attrs.evolve(item(1), unsubscribe_url=url), item(2)])
+    by_id = {i.id: i for i in store.items("ws")}
+    assert by_id["ws:item:1"].unsubscribe_url == url
+    assert by_id["ws:item:2"].unsubscribe_url is None

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from notifpolicy import Channel, OutboxStatus, ReasonCode
+from notifpolicy import Channel, MessageCatalog, OutboxStatus, ReasonCode
 from notifpolicy.cli._sim_run import (
     CatchUpEntry,
     DigestEntry,
@@ -33,6 +33,14 @@ __all__ = ["json_document", "text_lines"]
 _CHANNELS = (Channel.IN_APP, Channel.EMAIL, Channel.PUSH, Channel.SLACK)
 _INDENT = " " * 23  # under the text after the time and the verb
 _DROPPED_FROM_SUMMARY = ReasonCode.QUIET_HOURS_SUMMARIZE.value
+_CATALOG = MessageCatalog.default()
+# The timeline's verbs, said once at the top (docs/simulate.md has the long form).
+KEY = (
+    "Key: created, assigned, replied, mentioned, unassigned, closed = the helpdesk's traffic;",
+    "     sent = delivered (the next line: channel → recipients); deferred, summarized = held by",
+    "     quiet hours; suppressed = not sent [reason]; escalation, catch-up, digest = the",
+    "     service's own work.",
+)
 
 
 def _offset(local: dt.datetime) -> str:
@@ -89,8 +97,8 @@ def _traffic_text(e: TrafficEntry) -> str:
     return cid
 
 
-def _entry_text(e: Entry, zone: dt.tzinfo) -> tuple[str, str, list[str]]:
-    """The verb, the text and the detail lines of one entry."""
+def _entry_text(e: Entry, zone: dt.tzinfo, names: Mapping[str, str]) -> tuple[str, str, list[str]]:
+    """The verb, the text and the detail lines of one entry (members by their names)."""
     if isinstance(e, TrafficEntry):
         return e.action.kind.value, _traffic_text(e), []
     if isinstance(e, SentEntry):
@@ -110,9 +118,10 @@ def _entry_text(e: Entry, zone: dt.tzinfo) -> tuple[str, str, list[str]]:
     if isinstance(e, EscalationEntry):
         return "escalation", f"{e.kind} {e.conversation_id}", []
     if isinstance(e, CatchUpEntry):
-        counts = ", ".join(f"{n} {kind}" for kind, n in e.counts)
+        counts = ", ".join(_CATALOG.kind_count("en", kind, n) for kind, n in e.counts)
+        name = names.get(e.member_id, e.member_id)
         sent = "; ".join(f"{c} → {e.member_id}" for c in e.channels) or "not sent: turned off"
-        return "catch-up", f"{e.member_id}: {counts}", [sent]
+        return "catch-up", f"{name}: {counts}", [sent]
     if isinstance(e, DigestEntry):
         period = f"{_when(e.start, zone)} to {_when(e.end, zone)}"
         text = f"{e.key.split(':', 1)[1]} to {len(e.recipients)} members"
@@ -130,6 +139,7 @@ def _timeline(sim: Simulation) -> Iterator[str]:
     current: tuple[dt.date, str] | None = None
     # A catch-up's line names where it went: its "sent" lines would say it again.
     catchups = {e.key for e in sim.entries if isinstance(e, CatchUpEntry)}
+    names = {m.id: m.name for m in sim.plan.members}
     for e in sim.entries:
         if isinstance(e, SentEntry) and e.event_id in catchups:
             continue
@@ -140,7 +150,7 @@ def _timeline(sim: Simulation) -> Iterator[str]:
             yield ""
             yield _heading(local, changed)
             current = section
-        verb, text, details = _entry_text(e, zone)
+        verb, text, details = _entry_text(e, zone, names)
         yield f"  {_clock(local):<8} {verb:<11} {text}".rstrip()
         yield from (f"{_INDENT}{d}" for d in details)
 
@@ -213,6 +223,8 @@ def text_lines(sim: Simulation, *, store: str | None) -> Iterator[str]:
         yield f"Then, without new traffic, until quiet hours end at {_when(sim.stop, zone)}."
     if store is not None:
         yield f"Store: {store} (kept)."
+    yield ""
+    yield from KEY
     yield from _timeline(sim)
     s = _summary(sim)
     t = s["traffic"]

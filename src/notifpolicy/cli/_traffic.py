@@ -7,7 +7,8 @@ local wall clock is only read, to weight arrivals by hour of day and to keep sta
 the shift.
 
 - The team: one owner, one admin, ``agents`` agents; every member has an email address and is
-  offered in-app and/or push besides; a few agents have a personal override.
+  offered in-app and/or push besides; a few agents have a personal override (at least one: the
+  first agent turns unassigned alerts off when no agent drew an override).
 - Conversations arrive through the whole local day, weighted by hour (busy in office hours,
   a trickle at night).  Each follows one of a few scripts: handled promptly, assigned late
   (past the unassigned threshold), answered late (past the first-response target), left
@@ -64,6 +65,8 @@ _OVERRIDES: tuple[Mapping[str, object], ...] = (
     {"unassigned_conversation": False},
     {"daily_summary": False},
 )
+# The first agent's when no agent drew one: unassigned alerts happen on most days.
+_FALLBACK_OVERRIDE: Mapping[str, object] = {"unassigned_conversation": False}
 
 
 class ActionKind(enum.Enum):
@@ -254,6 +257,10 @@ def plan_day(
     overrides = tuple(
         (member_id, rng.choice(_OVERRIDES)) for member_id in staff if rng.random() < 0.3
     )
+    if not overrides:
+        # At least one override at work, so that every run shows a member's own choice
+        # winning over the workspace default; drawn from nothing, so other seeds keep theirs.
+        overrides = ((staff[0], _FALLBACK_OVERRIDE),)
     planner = _Planner(rng, settings, members, end)
     width = max(2, len(str(conversations)))
     for n, created in enumerate(_arrivals(rng, conversations, start, end, zone), start=1):
