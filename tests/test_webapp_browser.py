@@ -105,7 +105,8 @@ class Site:
 
     def shot(self, page: Page, name: str, *, full_page: bool = True) -> None:
         path = self.shots / f"webapp-{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        # Transitions finished (a switch caught mid-slide differs from run to run).
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
         assert path.stat().st_size > 10_000
 
 
