@@ -49,7 +49,9 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Playwright for Python (the test group)"
+    "playwright.sync_api",
+    reason="browser tests need Playwright for Python (the test group)",
+    exc_type=ImportError,
 )
 
 
