@@ -6,12 +6,13 @@ HYPOTHESIS_PROFILE ?= quick
 export HYPOTHESIS_PROFILE
 export TZ := UTC
 
-.PHONY: test lint typecheck pytest docs demo bench clean test-versions dist smoke-wheel
+.PHONY: test lint typecheck pytest docs demo bench clean test-versions dist smoke-wheel web \
+	test-browser screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e . --group test --group lint --group docs --group dist
+	$(PY) -m pip install -q -e '.[webapp]' --group test --group lint --group docs --group dist
 	touch $@
 
 venv: $(VENV)/.installed
@@ -56,6 +57,20 @@ dist: $(VENV)/.installed
 # The built wheel (not the source tree) in a bare environment: see scripts/smoke-wheel.sh.
 smoke-wheel: dist
 	scripts/smoke-wheel.sh dist
+
+# The example web app (examples/webapp/): a fresh seeded workspace on a SQLite file in
+# build/webapp/, served on http://127.0.0.1:8000/ until Ctrl-C.
+web: $(VENV)/.installed
+	PYTHONPATH=examples $(PY) -m webapp --data build/webapp --reset --port 8000
+
+# The web app's end-to-end tests in headless Chromium (/usr/bin/chromium; skipped with the
+# reason when it or Playwright is missing). `make test` runs them too, inside pytest.
+test-browser: $(VENV)/.installed
+	$(PY) -m pytest -m browser -rs
+
+# The same tests, writing their screenshots into docs/_static/ for the "example web app" page.
+screenshots: $(VENV)/.installed
+	WEBAPP_SCREENSHOTS=docs/_static $(PY) -m pytest -m browser -rs
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

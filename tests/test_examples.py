@@ -71,6 +71,18 @@ def test_every_example_is_run_by_a_test_and_listed_in_the_readme():
     assert {n for n in names if f"`{n}`" not in readme} == set(), "missing from README.md"
 
 
+def test_every_example_package_is_tested_and_listed_in_the_readme():
+    """An example that is a package (``webapp/``) has its README, its tests and a README line."""
+    packages = sorted(p.parent for p in EXAMPLES.glob("*/__main__.py"))
+    assert [p.name for p in packages] == ["webapp"]
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    tests = Path(__file__).resolve().parent
+    for package in packages:
+        assert f"`{package.name}/`" in readme
+        assert (package / "README.md").exists()
+        assert (tests / f"test_{package.name}.py").exists()
+
+
 def _imports(tree: ast.Module) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
