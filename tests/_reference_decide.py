@@ -83,23 +83,26 @@ def reference_decide(
             held_until=held_until,
         )
 
-    def timed(recipient: object, channel: Channel, on: list[Kind]) -> Decision:
+    def timed(
+        recipient: object, channel: Channel, on: list[Kind], dropped: list[Reason]
+    ) -> Decision:
+        """``on``: the kinds that are on; ``dropped``: why the others are off (they follow)."""
         if not quiet:
-            return decision(recipient, channel, on, Outcome.DELIVER, [])
+            return decision(recipient, channel, on, Outcome.DELIVER, dropped)
         if any(k.critical for k in on):
             why = Reason(ReasonCode.CRITICAL_BYPASSES_QUIET_HOURS)
-            return decision(recipient, channel, on, Outcome.DELIVER, [why])
+            return decision(recipient, channel, on, Outcome.DELIVER, [why, *dropped])
         if any(k.quiet_hours_exempt for k in on):
             why = Reason(ReasonCode.QUIET_HOURS_EXEMPT)
-            return decision(recipient, channel, on, Outcome.DELIVER, [why])
+            return decision(recipient, channel, on, Outcome.DELIVER, [why, *dropped])
         if qh.mode is QuietMode.SUPPRESS:
             why = Reason(ReasonCode.QUIET_HOURS_SUPPRESS)
-            return decision(recipient, channel, on, Outcome.SUPPRESS, [why], None, until)
+            return decision(recipient, channel, on, Outcome.SUPPRESS, [why, *dropped], None, until)
         if qh.mode is QuietMode.DEFER:
             why = Reason(ReasonCode.QUIET_HOURS_DEFER)
-            return decision(recipient, channel, on, Outcome.DEFER, [why], until, until)
+            return decision(recipient, channel, on, Outcome.DEFER, [why, *dropped], until, until)
         why = Reason(ReasonCode.QUIET_HOURS_SUMMARIZE)
-        return decision(recipient, channel, on, Outcome.SUPPRESS, [why], None, until)
+        return decision(recipient, channel, on, Outcome.SUPPRESS, [why, *dropped], None, until)
 
     def switched_on(kind: Kind) -> bool:
         return kind.switch is None or settings.switch(kind.switch)
@@ -144,10 +147,10 @@ def reference_decide(
                     off.append((kind, ReasonCode.DISABLED_BY_WORKSPACE))
                 else:
                     off.append((kind, ReasonCode.DISABLED_BY_MEMBER))
+            reasons = [Reason(code, k.name) for k, code in off]
             if on:
-                out.append(timed(member.id, channel, on))
+                out.append(timed(member.id, channel, on, reasons))
             else:
-                reasons = [Reason(code, k.name) for k, code in off]
                 out.append(
                     decision(member.id, channel, [k for k, _ in off], Outcome.SUPPRESS, reasons)
                 )
@@ -166,5 +169,12 @@ def reference_decide(
             reasons = [Reason(ReasonCode.SLACK_EVENT_NOT_SELECTED, k.name) for k in live]
             out.append(decision(SLACK_CHANNEL, Channel.SLACK, live, Outcome.SUPPRESS, reasons))
         else:
-            out.append(timed(SLACK_CHANNEL, Channel.SLACK, selected))
+            dropped = [
+                Reason(ReasonCode.RULE_DISABLED, k.name)
+                if not switched_on(k)
+                else Reason(ReasonCode.SLACK_EVENT_NOT_SELECTED, k.name)
+                for k in routed
+                if k not in selected
+            ]
+            out.append(timed(SLACK_CHANNEL, Channel.SLACK, selected, dropped))
     return tuple(out)

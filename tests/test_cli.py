@@ -792,8 +792,9 @@ def test_explain_with_a_roster_file(capsys, tmp_path):
     ]
     assert heads == [
         "ann (owner), email: deliver",
-        "dee (agent), in_app: deliver",
-        "dee (agent), email: deliver",
+        # Delivered for unassigned_conversation; the reason says why new_conversation is not.
+        "dee (agent), in_app: deliver [disabled_by_member (new_conversation)]",
+        "dee (agent), email: deliver [disabled_by_member (new_conversation)]",
         "dee (agent), push: suppress [disabled_by_member (new_conversation); "
         "disabled_by_member (unassigned_conversation)]",
         "Slack: suppress [slack_not_configured]",

@@ -283,3 +283,42 @@ def test_one_line_per_decision_and_never_the_webhook_url(case, now, language):
     if s.slack.webhook_url is not None:
         assert s.slack.webhook_url.reveal() not in text
     assert "hooks.slack" not in text
+
+
+def test_a_kind_that_did_not_count_is_explained():
+    """Created unassigned, with new_conversation off: the decision is about the other kind, and
+    the sentence says why the first did not count (it used to say nothing)."""
+    roster = Roster([Member("ann", Role.AGENT, "Anna", channels=[Channel.IN_APP])])
+    prefs = {"ann": MemberPreferences.from_dict({"overrides": {"new_conversation": False}})}
+    event = ConversationCreated(id="e1", conversation_id="c1")
+    settings = WorkspaceSettings()
+    decisions = decide(event, settings=settings, roster=roster, preferences=prefs, now=NOON)
+    member = decisions[0]
+    assert member.kinds == ("unassigned_conversation",)
+    assert member.outcome is Outcome.DELIVER
+    assert member.reasons == (Reason(ReasonCode.DISABLED_BY_MEMBER, "new_conversation"),)
+    assert explain([member], roster=roster, settings=settings) == (
+        "Anna gets an in-app notification (unassigned conversation). Not for new conversation: "
+        "they turned off new conversation notifications in the app in their personal settings."
+    )
+    assert explain([member], roster=roster, settings=settings, language="nl").startswith(
+        "Anna krijgt een melding in de app (niet-toegewezen gesprek). Niet voor nieuw gesprek: "
+    )
+
+
+def test_a_slack_event_that_is_not_selected_is_explained_beside_one_that_is():
+    settings = WorkspaceSettings.from_dict(
+        {
+            "slack": {
+                "webhook_url": "https://hooks.slack.com/services/T0/B0/x",
+                "events": ["unassigned"],
+            }
+        }
+    )
+    event = ConversationCreated(id="e1", conversation_id="c1")
+    (slack,) = decide(event, settings=settings, roster=Roster([]), preferences={}, now=NOON)
+    assert slack.kinds == ("unassigned_conversation",)
+    assert explain([slack], roster=Roster([]), settings=settings) == (
+        "Slack: sent (unassigned conversation). Not for new conversation: "
+        "new conversations are not among the events sent to Slack."
+    )

@@ -122,6 +122,7 @@ _EN: dict[str, str] = {
     "explain.slack.suppress": "Slack: not sent ({kinds}): {reasons}.",
     "explain.slack.defer": "Slack: sent later ({kinds}): {reasons}.",
     "explain.nobody": "Nobody is notified.",
+    "explain.dropped": "Not for {kinds}: {reasons}.",
     "list.separator": ", ",
     "reasons.separator": "; ",
     # -- quiet-hours catch-up -----------------------------------------------------------------
@@ -230,6 +231,7 @@ _NL: dict[str, str] = {
     "explain.slack.suppress": "Slack: niet verstuurd ({kinds}): {reasons}.",
     "explain.slack.defer": "Slack: later verstuurd ({kinds}): {reasons}.",
     "explain.nobody": "Niemand krijgt een melding.",
+    "explain.dropped": "Niet voor {kinds}: {reasons}.",
     "list.separator": ", ",
     "reasons.separator": "; ",
     "catchup.text": "Tijdens de stille uren: {items}.",

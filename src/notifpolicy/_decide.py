@@ -196,29 +196,36 @@ class _Plan:
         if found is None:
             channel = CHANNEL_ORDER[ci]
             on = [i for i, state in enumerate(states) if state == _ON]
+            # Say which rule turned each kind off that is off, whether or not others are on:
+            # "why didn't this count?" has an answer for every kind of the event.
+            off = [(i, state) for i, state in enumerate(states) if state not in (None, _ON)]
+            dropped = tuple(reason(_OFF_CODES[state], self.names[i]) for i, state in off)
             if on:
-                found = self._timed(channel, on, quiet)
+                found = self._timed(channel, on, quiet, dropped)
             else:
-                # Every kind is off: say which rule turned each one off.
-                off = [(i, state) for i, state in enumerate(states) if state is not None]
-                reasons = tuple(reason(_OFF_CODES[state], self.names[i]) for i, state in off)
-                found = self._make(channel, [i for i, _ in off], Outcome.SUPPRESS, reasons)
+                found = self._make(channel, [i for i, _ in off], Outcome.SUPPRESS, dropped)
             _remember(self._shapes, key, found)
         return found
 
-    def _timed(self, channel: Channel, on: list[int], quiet: bool) -> _Shape:
-        """The shape for kinds that are on: delivered, unless quiet hours hold them."""
+    def _timed(
+        self, channel: Channel, on: list[int], quiet: bool, dropped: tuple[Reason, ...]
+    ) -> _Shape:
+        """The shape for kinds that are on: delivered, unless quiet hours hold them.
+
+        ``dropped``: why the event's other kinds are off on this channel; they follow the
+        reasons of the outcome.
+        """
         if not quiet:
-            return self._make(channel, on, Outcome.DELIVER, ())
+            return self._make(channel, on, Outcome.DELIVER, dropped)
         kinds = self.kinds
         if any(kinds[i].critical for i in on):
             # During quiet hours only critical notifications (such as escalations) are sent.
-            return self._make(channel, on, Outcome.DELIVER, _CRITICAL)
+            return self._make(channel, on, Outcome.DELIVER, _CRITICAL + dropped)
         if any(kinds[i].quiet_hours_exempt for i in on):
             # Digests and the catch-up are not subject to quiet hours.
-            return self._make(channel, on, Outcome.DELIVER, _EXEMPT)
+            return self._make(channel, on, Outcome.DELIVER, _EXEMPT + dropped)
         outcome, why = _HELD[self.mode]
-        return self._make(channel, on, outcome, (why,), held=True)
+        return self._make(channel, on, outcome, (why, *dropped), held=True)
 
     def _make(
         self,
@@ -332,8 +339,16 @@ class _Plan:
                 reason(ReasonCode.SLACK_EVENT_NOT_SELECTED, self.names[i]) for i in live
             )
             return self._make(slack, live, Outcome.SUPPRESS, reasons)
+        # The event's other Slack kinds: their rule is off, or their event is not selected.
+        dropped = tuple(
+            reason(ReasonCode.RULE_DISABLED, self.names[i])
+            if not self.switch_on[i]
+            else reason(ReasonCode.SLACK_EVENT_NOT_SELECTED, self.names[i])
+            for i in routed
+            if i not in selected
+        )
         # In summarize mode a held Slack message is dropped: the catch-up is per member.
-        return self._timed(slack, selected, quiet)
+        return self._timed(slack, selected, quiet, dropped)
 
 
 # -- the plan cache ---------------------------------------------------------------------------

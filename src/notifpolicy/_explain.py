@@ -129,21 +129,34 @@ _RENDER: dict[ReasonCode, Callable[[_Context, Reason, Decision], str]] = {
 }
 
 
+def _reasons(ctx: _Context, d: Decision, reasons: Iterable[Reason]) -> str:
+    return ctx.text("reasons.separator").join(_RENDER[r.code](ctx, r, d) for r in reasons)
+
+
 def _line(ctx: _Context, d: Decision) -> str:
-    reasons = ctx.text("reasons.separator").join(_RENDER[r.code](ctx, r, d) for r in d.reasons)
+    # A reason about a kind the decision is not about says why that kind of the event did not
+    # count (new_conversation off, unassigned_conversation on): told after the outcome.
+    own = [r for r in d.reasons if r.kind is None or r.kind in d.kinds]
+    dropped = [r for r in d.reasons if r.kind is not None and r.kind not in d.kinds]
+    reasons = _reasons(ctx, d, own)
     kinds = ctx.catalog.kind_list(ctx.language, d.kinds)
     outcome = d.outcome.value
-    because = ".because" if d.outcome is Outcome.DELIVER and d.reasons else ""
+    because = ".because" if d.outcome is Outcome.DELIVER and own else ""
     if d.is_slack:
-        return ctx.text(f"explain.slack.{outcome}{because}", kinds=kinds, reasons=reasons)
-    form = "none" if d.outcome is Outcome.SUPPRESS else "noun"
-    return ctx.text(
-        f"explain.{outcome}{because}",
-        name=ctx.name(d),
-        channel=ctx.text(f"channel.{d.channel.value}.{form}"),
-        kinds=kinds,
-        reasons=reasons,
-    )
+        line = ctx.text(f"explain.slack.{outcome}{because}", kinds=kinds, reasons=reasons)
+    else:
+        form = "none" if d.outcome is Outcome.SUPPRESS else "noun"
+        line = ctx.text(
+            f"explain.{outcome}{because}",
+            name=ctx.name(d),
+            channel=ctx.text(f"channel.{d.channel.value}.{form}"),
+            kinds=kinds,
+            reasons=reasons,
+        )
+    if not dropped:
+        return line
+    names = ctx.catalog.kind_list(ctx.language, tuple(dict.fromkeys(r.kind or "" for r in dropped)))
+    return f"{line} {ctx.text('explain.dropped', kinds=names, reasons=_reasons(ctx, d, dropped))}"
 
 
 def _context(
