@@ -31,22 +31,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import Row, row, standalone, timed
 
 from notifpolicy import (
+    ConversationCreated,
+    EscalationDue,
+    Event,
     Member,
+    MemberMentioned,
     MemberPreferences,
     QuietHours,
     QuietMode,
     Role,
     Roster,
+    SlaBreached,
     SlackSettings,
     WorkspaceSettings,
-)
-from notifpolicy._decide import decide
-from notifpolicy._events import (
-    ConversationCreated,
-    EscalationDue,
-    Event,
-    MemberMentioned,
-    SlaBreached,
+    decide,
 )
 
 NAME = "decide"

@@ -19,10 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import Row, row, standalone, timed
 
-from notifpolicy import WorkspaceSettings
-from notifpolicy._digest import build_report
-from notifpolicy._digest_render import render_digest
-from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy import ConversationRecord, Reply, WorkspaceSettings, build_report, render_digest
 
 NAME = "digest"
 SETTINGS = WorkspaceSettings.from_dict(

@@ -40,9 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import Row, row, standalone
 
-from notifpolicy._conversation import ConversationState
-from notifpolicy._escalation import due, next_check_at
-from notifpolicy._settings import WorkspaceSettings
+from notifpolicy import ConversationState, WorkspaceSettings, due, next_check_at
 
 NAME = "escalation"
 UTC = dt.UTC

@@ -21,8 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import Row, row, standalone
 
-from notifpolicy import Channel, Member, Role, save_workspace_settings
-from notifpolicy._outbox import OutboxItem
+from notifpolicy import Channel, Member, OutboxItem, Role, save_workspace_settings
 from notifpolicy.adapters.sqlite import SqliteStore
 
 NAME = "sqlite"

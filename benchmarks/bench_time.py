@@ -26,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import Row, row, standalone
 
-from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
-from notifpolicy._quiet_hours import QuietHours
+from notifpolicy import DailyDigest, QuietHours, Weekday, WeeklyDigest
 
 NAME = "time"
 UTC = dt.UTC

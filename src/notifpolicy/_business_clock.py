@@ -329,8 +329,9 @@ def business_time_between(
     ``b - a``, the result is negative when ``b`` is before ``a``.
 
     >>> import datetime as dt
-    >>> from notifpolicy._business_hours import parse_business_hours
-    >>> hours, _ = parse_business_hours({"weekly": {"sun": [["00:00", "02:30"]]}})
+    >>> from notifpolicy import WorkspaceSettings
+    >>> opening = {"weekly": {"sun": [["00:00", "02:30"]]}}
+    >>> hours = WorkspaceSettings.from_dict({"business_hours": opening}).business_hours
     >>> utc = dt.timezone.utc
     >>> # Europe/Amsterdam, 2026-10-25: 02:00-03:00 happens twice; 2 h 30 min + the 30 min repeat.
     >>> business_time_between(dt.datetime(2026, 10, 24, 12, tzinfo=utc),
@@ -356,9 +357,9 @@ def business_due_at(
     started while closed starts counting when the workspace opens.
 
     >>> import datetime as dt
-    >>> from notifpolicy._business_hours import parse_business_hours
-    >>> hours, _ = parse_business_hours({"weekly": {"fri": [["09:00", "17:00"]],
-    ...                                             "mon": [["09:00", "17:00"]]}})
+    >>> from notifpolicy import WorkspaceSettings
+    >>> opening = {"weekly": {"fri": [["09:00", "17:00"]], "mon": [["09:00", "17:00"]]}}
+    >>> hours = WorkspaceSettings.from_dict({"business_hours": opening}).business_hours
     >>> # Friday 2026-03-27 16:50 in Amsterdam, a 15-minute budget: 10 minutes on Friday,
     >>> # 5 on Monday morning.
     >>> business_due_at(dt.datetime(2026, 3, 27, 15, 50, tzinfo=dt.timezone.utc),

@@ -528,7 +528,7 @@ def decide(
 
     >>> import datetime as dt
     >>> from notifpolicy import Member, Role, Roster, WorkspaceSettings
-    >>> from notifpolicy._events import MemberMentioned
+    >>> from notifpolicy import MemberMentioned
     >>> roster = Roster([Member("ann", Role.AGENT, "Anna"), Member("bo", Role.ADMIN, "Bo")])
     >>> prefs = {"bo": MemberPreferences.from_dict({"overrides": {"mention": {"email": False}}})}
     >>> now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)

@@ -263,7 +263,7 @@ def due(
     - ``{workspace_id}:first_response:{conversation_id}:sla_breach``
 
     >>> import datetime as dt
-    >>> from notifpolicy._settings import WorkspaceSettings
+    >>> from notifpolicy import WorkspaceSettings
     >>> t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
     >>> c = ConversationState(id="c1", created_at=t0, unassigned_since=t0)
     >>> [e.key for e in due([c], settings=WorkspaceSettings(), workspace_id="w1",

@@ -229,8 +229,8 @@ def explain(
     ``kinds`` is the host's registry, for the names of its rules and Slack events.
 
     >>> from notifpolicy import Channel, Member, Role, Roster, WorkspaceSettings
-    >>> from notifpolicy._decision import Decision, Outcome
-    >>> from notifpolicy._reasons import Reason, ReasonCode
+    >>> from notifpolicy import Decision, Outcome
+    >>> from notifpolicy import Reason, ReasonCode
     >>> d = Decision.of("ann", Channel.EMAIL, ("mention",), event_id="e1", conversation_id="c1",
     ...                 outcome=Outcome.SUPPRESS,
     ...                 reasons=(Reason(ReasonCode.DISABLED_BY_MEMBER, "mention"),))

@@ -126,8 +126,8 @@ def slack_payload(
     ``"https://desk.example/c/{conversation_id}"`` adds a link (the id is percent-encoded).
 
     >>> from notifpolicy import Channel, WorkspaceSettings
-    >>> from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome
-    >>> from notifpolicy._events import ConversationCreated
+    >>> from notifpolicy import SLACK_CHANNEL, Decision, Outcome
+    >>> from notifpolicy import ConversationCreated
     >>> event = ConversationCreated(id="e1", conversation_id="c42", subject="Refund <!channel>")
     >>> d = Decision.of(SLACK_CHANNEL, Channel.SLACK, event.kinds, event_id="e1",
     ...                 conversation_id="c42", outcome=Outcome.DELIVER)
