@@ -772,15 +772,18 @@ def test_member_decisions_follow_effective_preferences(scenario):
             if (k.switch is None or s.switch(k.switch))
             and effective_preference(k, d.channel, settings=s, preferences=own).enabled
         ]
+        # Every kind that is off says why, whether or not the decision is about others.
+        off = [k.name for k in applicable if k.name not in on]
+        preference_reasons = [r for r in d.reasons if r.code in PREFERENCE_CODES]
+        assert [r.kind for r in preference_reasons] == off
         if on:
             assert d.kinds == tuple(on)
-            assert not set(d.codes()) & PREFERENCE_CODES
         else:
             assert d.outcome is Outcome.SUPPRESS
             assert set(d.codes()) <= PREFERENCE_CODES
             assert len(d.reasons) == len(d.kinds)
         if not quiet and d.outcome is Outcome.DELIVER:
-            assert d.reasons == ()
+            assert d.reasons == tuple(preference_reasons)
         assert not set(d.codes()) & QUIET_HOURS_CODES or quiet
 
 
@@ -853,3 +856,26 @@ def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_an_instant_out_of_range_is_reported_under_now():
+    """decide's argument is ``now``: its problems say so, not the time primitives' ``at``."""
+    settings = WorkspaceSettings.from_dict({"quiet_hours": {"enabled": True}})
+    roster = Roster([Member("ann", Role.AGENT)])
+    event = ConversationCreated(id="e1", conversation_id="c1")
+    for now in (
+        dt.datetime.max.replace(tzinfo=dt.UTC),
+        dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=5))),
+    ):
+        with pytest.raises(ValidationError) as info:
+            decide(event, settings=settings, roster=roster, preferences={}, now=now)
+        assert [(p.path, p.code) for p in info.value.problems] == [("now", "range")]
+
+
+def test_not_an_event_says_what_an_event_is():
+    with pytest.raises(ValidationError) as info:
+        decide("e1", settings=WorkspaceSettings(), roster=Roster([]), preferences={}, now=NOON)  # type: ignore[arg-type]
+    (problem,) = info.value.problems
+    assert problem.path == "event"
+    assert problem.message.startswith("must be an event (ConversationCreated, MemberMentioned")
+    assert "a Event" not in str(info.value)

@@ -467,8 +467,16 @@ def _input_problems(
 ) -> list[Problem]:
     """Every problem with the arguments' types, each preference value included."""
     problems: list[Problem] = []
+    if not isinstance(event, Event):
+        problems.append(
+            Problem(
+                "event",
+                "type",
+                "must be an event (ConversationCreated, MemberMentioned, HostEvent, ...), "
+                f"got {type(event).__name__}",
+            )
+        )
     for path, value, cls in (
-        ("event", event, Event),
         ("settings", settings, WorkspaceSettings),
         ("roster", roster, Roster),
     ):
@@ -559,8 +567,15 @@ def decide(
             raise ValidationError(problems) from None
         raise
     qh = settings.quiet_hours
-    quiet = qh.is_quiet(now, settings.timezone)
-    rulings = _Rulings(event, qh.quiet_until(now, settings.timezone) if quiet else None)
+    try:
+        quiet = qh.is_quiet(now, settings.timezone)
+        until = qh.quiet_until(now, settings.timezone) if quiet else None
+    except ValidationError as exc:
+        # The time primitives name their argument `at`; here the caller's is `now`.
+        raise ValidationError(
+            [Problem("now", p.code, p.message) if p.path == "at" else p for p in exc.problems]
+        ) from None
+    rulings = _Rulings(event, until)
     everyone, members, by_id = _audience(plan, event, roster)
     if members is roster and type(preferences) is not dict:
         # A walk looks up every member, and most have no preferences: a plain dict answers a
