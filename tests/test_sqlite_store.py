@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from notifpolicy import Member, Role, StorageError, WorkspaceSettings, save_workspace_settings
+from notifpolicy import (
+    Channel,
+    Member,
+    OutboxItem,
+    Role,
+    StorageError,
+    WorkspaceSettings,
+    save_workspace_settings,
+)
 from notifpolicy.adapters.sqlite import DOCUMENT_SCHEMA, MIGRATIONS, SqliteStore
 
 T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
@@ -133,6 +141,11 @@ def test_unopenable_path_is_a_storage_error(tmp_path: Path):
 def test_a_failed_write_rolls_back(tmp_path: Path):
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         with pytest.raises(StorageError):
-            store.mark_failed("ws:none", "x")
+            store.mark_failed(
+                OutboxItem(
+                    "ws:none", "ws", "e", None, "anna", Channel.EMAIL, (), T0, leased_until=T0
+                ),
+                "x",
+            )
         _save_once(store)  # the connection is usable again
         assert store.get_settings("ws").version == 2

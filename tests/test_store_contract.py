@@ -113,7 +113,8 @@ def test_a_lease_hides_items_from_other_workers_until_it_runs_out(store):
     assert store.next_due_at("ws", channels=[Channel.SLACK]) == T0
     (slack,) = store.lease_due("ws", T0, 10, lease_until=lease)
     assert slack.channel is Channel.SLACK
-    store.mark_sent("ws:item:1", T0)
+    assert slack.leased_until == lease
+    assert store.mark_sent(first[0], T0)
     # The worker holding item 2 crashed: it is due again when the lease runs out.
     assert [i.id for i in store.lease_due("ws", lease, 10, lease_until=L)] == [
         "ws:item:2",
@@ -270,15 +271,14 @@ def test_due_next_and_marks(store):
         ]
     )
     assert store.next_due_at("ws") == T0
-    assert [
-        i.id for i in store.lease_due("ws", T0 + dt.timedelta(minutes=5), 1, lease_until=L)
-    ] == ["ws:item:2"]
-    assert [
-        i.id for i in store.lease_due("ws", T0 + dt.timedelta(minutes=5), 10, lease_until=L)
-    ] == ["ws:item:1"]
-    store.mark_sent("ws:item:2", T0)
-    store.mark_retry("ws:item:1", T0 + dt.timedelta(minutes=30), "HTTP 500")
-    store.mark_failed("ws:item:3", "HTTP 404: the webhook was revoked")
+    (two,) = store.lease_due("ws", T0 + dt.timedelta(minutes=5), 1, lease_until=L)
+    assert two.id == "ws:item:2"
+    (one,) = store.lease_due("ws", T0 + dt.timedelta(minutes=5), 10, lease_until=L)
+    assert one.id == "ws:item:1"
+    (three,) = store.lease_due("ws", T0 + dt.timedelta(hours=1), 10, lease_until=L)
+    assert store.mark_sent(two, T0)
+    assert store.mark_retry(one, T0 + dt.timedelta(minutes=30), "HTTP 500")
+    assert store.mark_failed(three, "HTTP 404: the webhook was revoked")
     by_id = {i.id: i for i in store.items("ws")}
     assert by_id["ws:item:2"].status is OutboxStatus.SENT
     assert by_id["ws:item:2"].attempts == 1
@@ -289,10 +289,98 @@ def test_due_next_and_marks(store):
     assert by_id["ws:item:3"].last_error == "HTTP 404: the webhook was revoked"
     assert store.next_due_at("ws") == T0 + dt.timedelta(minutes=30)
     assert store.lease_due("ws", T0 + dt.timedelta(minutes=29), 10, lease_until=L) == ()
-    with pytest.raises(StorageError):
-        store.mark_sent("ws:nope", T0)
-    store.mark_sent("ws:item:1", T0)
+    with pytest.raises(StorageError, match="does not exist"):
+        store.mark_sent(attrs.evolve(two, id="ws:nope"), T0)
+    with pytest.raises(StorageError, match="lease_due"):
+        store.mark_sent(item(1), T0)  # not leased: no lease to check
+    (again,) = store.lease_due("ws", T0 + dt.timedelta(minutes=30), 10, lease_until=L)
+    assert again.attempts == 1
+    assert store.mark_sent(again, T0)
     assert store.next_due_at("ws") is None
+
+
+def test_a_lapsed_lease_cannot_record_over_the_next_worker(store):
+    store.enqueue([item(1)])
+    first_lease = T0 + dt.timedelta(seconds=2)
+    (mine,) = store.lease_due("ws", T0, 10, lease_until=first_lease)
+    # The lease ran out before worker A recorded anything; worker B takes the item over.
+    (theirs,) = store.lease_due("ws", first_lease, 10, lease_until=first_lease + (L - T0))
+    assert theirs.leased_until != mine.leased_until
+    # A's outcomes are refused, each a no-op reported as False, in the same write.
+    assert store.mark_sent(mine, first_lease) is False
+    assert store.mark_retry(mine, L, "late") is False
+    assert store.mark_failed(mine, "late") is False
+    (held,) = store.items("ws")
+    assert (held.status, held.attempts, held.due_at) == (
+        OutboxStatus.PENDING,
+        0,
+        theirs.leased_until,
+    )
+    # B holds it and records; then nobody can record again under either lease.
+    assert store.mark_sent(theirs, first_lease) is True
+    assert store.mark_sent(theirs, first_lease) is False
+    assert store.mark_failed(mine, "late") is False
+    (done,) = store.items("ws")
+    assert (done.status, done.attempts) == (OutboxStatus.SENT, 1)
+
+
+def test_a_lapsed_lease_nobody_took_may_still_record(store):
+    store.enqueue([item(1)])
+    (mine,) = store.lease_due("ws", T0, 10, lease_until=T0 + dt.timedelta(seconds=2))
+    # Late, but no other worker holds the item: the outcome is recorded.
+    assert store.mark_sent(mine, T0 + dt.timedelta(minutes=5))
+    assert store.items("ws")[0].status is OutboxStatus.SENT
+
+
+def test_after_a_retry_the_old_lease_is_spent(store):
+    store.enqueue([item(1)])
+    (first,) = store.lease_due("ws", T0, 10, lease_until=T0 + dt.timedelta(seconds=2))
+    # The retry lands exactly on the old lease's instant: attempts still tell them apart.
+    assert store.mark_retry(first, T0 + dt.timedelta(seconds=2), "HTTP 500")
+    assert store.mark_sent(first, T0) is False
+    (second,) = store.lease_due("ws", T0 + dt.timedelta(seconds=2), 10, lease_until=L)
+    assert second.attempts == 1
+    assert store.mark_sent(second, T0)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["lease", "sent", "retry"])),
+        max_size=30,
+    )
+)
+def test_only_the_current_lease_holder_records(store, steps):
+    """Two workers lease and record in any order; a record lands only under the lease the
+    store holds now, and at most one record lands per lease."""
+    n = next(_RUNS)
+    store.enqueue([item(n)])
+    clock = T0
+    held: dict[str, OutboxItem] = {}
+    current: dt.datetime | None = None  # the lease the store holds the item under
+    for worker, step in steps:
+        clock += dt.timedelta(seconds=3)
+        if step == "lease":
+            got = [
+                i
+                for i in store.lease_due("ws", clock, 1000, lease_until=clock + (L - T0))
+                if i.id == f"ws:item:{n}"
+            ]
+            if got:
+                held[worker] = got[0]
+                current = got[0].leased_until
+            continue
+        mine = held.get(worker)
+        if mine is None:
+            continue
+        if step == "sent":
+            recorded = store.mark_sent(mine, clock)
+        else:
+            recorded = store.mark_retry(mine, clock, "x")
+        assert recorded == (mine.leased_until == current)
+        if recorded:
+            current = None
+    assert sum(i.status is OutboxStatus.SENT for i in store.items("ws")) <= n + 1
 
 
 def test_held_items_by_window(store):
@@ -309,7 +397,9 @@ def test_held_items_by_window(store):
     assert store.next_held_at("ws", T0 + dt.timedelta(hours=2)) is None
     assert store.next_held_at("other", T0 - dt.timedelta(days=1)) is None
     pending = store.items("ws")[2]
-    assert store.lease_due("ws", T0 + dt.timedelta(days=1), 10, lease_until=L) == (pending,)
+    assert store.lease_due("ws", T0 + dt.timedelta(days=1), 10, lease_until=L) == (
+        attrs.evolve(pending, leased_until=L),
+    )
 
 
 def test_instants_keep_microseconds_across_zones(store):

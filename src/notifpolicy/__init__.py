@@ -33,6 +33,7 @@ from notifpolicy._errors import (
     Problem,
     StorageError,
     TransportError,
+    UnreadableRowsError,
     ValidationError,
 )
 from notifpolicy._escalation import Escalation, due, next_check_at
@@ -172,6 +173,7 @@ __all__ = [
     "TransportError",
     "Trend",
     "TrendMetric",
+    "UnreadableRowsError",
     "ValidationError",
     "Weekday",
     "WeeklyDigest",

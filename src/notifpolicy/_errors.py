@@ -9,6 +9,7 @@ invalid input only.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -19,6 +20,7 @@ __all__ = [
     "Problem",
     "StorageError",
     "TransportError",
+    "UnreadableRowsError",
     "ValidationError",
 ]
 
@@ -89,6 +91,29 @@ class ConflictError(NotifPolicyError):
 
 class StorageError(NotifPolicyError):
     """A store adapter failed (database locked, corrupt document, ...)."""
+
+
+class UnreadableRowsError(StorageError):
+    """Some stored rows do not parse; the rest were read (and, by ``lease_due``, leased).
+
+    ``errors`` has one :class:`StorageError` per unreadable row, each naming its table and key;
+    ``readable`` holds what the call returns for the other rows, in order.  A store raises it
+    *after* its work is done, so a caller that takes ``readable`` and reports ``errors`` loses
+    nothing (the service puts them in ``TickReport.errors`` and goes on).
+    """
+
+    errors: tuple[StorageError, ...]
+    readable: tuple[Any, ...]
+
+    def __init__(self, errors: Iterable[StorageError], readable: Iterable[Any]) -> None:
+        self.errors = tuple(errors)
+        self.readable = tuple(readable)
+        shown = "; ".join(str(e) for e in self.errors[:3])
+        more = len(self.errors) - 3
+        super().__init__(
+            f"{len(self.errors)} stored row(s) cannot be read: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+        )
 
 
 class TransportError(NotifPolicyError):

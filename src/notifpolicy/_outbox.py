@@ -41,6 +41,11 @@ class OutboxItem:
     ``id`` starts with the workspace id.  The content is rendered when the item is made
     (``subject``/``text``/``html`` for people, ``body`` the JSON for Slack); the Slack webhook
     URL is never stored here: the service takes it from the current settings at send time.
+
+    ``leased_until`` is set only on the items that ``Outbox.lease_due`` returns: the lease they
+    were taken under.  The outcome (``mark_sent``, ``mark_retry``, ``mark_failed``) is recorded
+    only while the store still holds the item under that lease, so a worker whose lease lapsed
+    cannot overwrite the outcome of the worker that holds the item now.
     """
 
     id: str
@@ -58,6 +63,7 @@ class OutboxItem:
     text: str = ""
     html: str | None = None
     body: str | None = None
+    leased_until: dt.datetime | None = None
 
 
 @attrs.frozen

@@ -63,7 +63,9 @@ class PreferencesStore(Protocol):
         ...
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
-        """Every member's saved preferences, by member id."""
+        """Every member's saved preferences, by member id.  Rows that do not parse:
+        :class:`~notifpolicy.UnreadableRowsError` (``readable`` holds ``(member_id, preferences)``
+        pairs of the others)."""
         ...
 
     def save_preferences(
@@ -78,7 +80,8 @@ class AuditLog(Protocol):
     """The append-only audit log (entries are appended by the saves)."""
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
-        """Every entry of the workspace, oldest first."""
+        """Every entry of the workspace, oldest first.  Rows that do not parse:
+        :class:`~notifpolicy.UnreadableRowsError` with the other entries in ``readable``."""
         ...
 
 
@@ -120,7 +123,12 @@ class Outbox(Protocol):
         ``channels`` when given) for sending, atomically: their ``due_at`` moves to
         ``lease_until``, so no other worker takes them meanwhile, and a worker that crashes
         before marking them leaves them due again when the lease runs out.  Returned as they
-        were before the lease."""
+        were before the lease, with ``leased_until`` set: the marks below check it.
+
+        ``now`` and ``lease_until`` are the service's instants: compare with them, never with
+        the database's own clock.  Rows that do not parse are leased with the others and
+        reported after the lease is taken, by raising
+        :class:`~notifpolicy.UnreadableRowsError` with the readable items in ``readable``."""
         ...
 
     def next_due_at(
@@ -132,7 +140,8 @@ class Outbox(Protocol):
     def held(
         self, workspace_id: str, start: dt.datetime, end: dt.datetime
     ) -> tuple[OutboxItem, ...]:
-        """Held items with ``start <= due_at < end`` (the quiet period of a catch-up)."""
+        """Held items with ``start <= due_at < end`` (the quiet period of a catch-up).
+        Unreadable rows: :class:`~notifpolicy.UnreadableRowsError`, as for :meth:`lease_due`."""
         ...
 
     def next_held_at(self, workspace_id: str, after: dt.datetime) -> dt.datetime | None:
@@ -141,20 +150,30 @@ class Outbox(Protocol):
         lookup, not a scan of the night's items."""
         ...
 
-    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
-        """The item was sent; ``attempts`` goes up by one."""
+    def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
+        """The item was sent; ``attempts`` goes up by one.
+
+        Fenced, in the same write: the outcome is recorded only while the stored item is still
+        pending under the lease ``item`` was taken with (``due_at == item.leased_until`` and
+        ``attempts == item.attempts``).  Otherwise another worker holds it now, or it was
+        recorded already: nothing changes and the result is ``False``.  An item that does not
+        exist, or one without ``leased_until``, is a :class:`~notifpolicy.StorageError`.
+        """
         ...
 
-    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
-        """The attempt failed and will be retried at ``retry_at``; ``attempts`` goes up."""
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        """The attempt failed and will be retried at ``retry_at``; ``attempts`` goes up.
+        Fenced like :meth:`mark_sent`."""
         ...
 
-    def mark_failed(self, item_id: str, error: str) -> None:
-        """The item finally failed; kept with its error, never silently dropped."""
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        """The item finally failed; kept with its error, never silently dropped.  Fenced like
+        :meth:`mark_sent`."""
         ...
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
-        """Every item of the workspace, in insertion order (for inspection and tests)."""
+        """Every item of the workspace, in insertion order (for inspection and tests).
+        Unreadable rows: :class:`~notifpolicy.UnreadableRowsError`, as for :meth:`lease_due`."""
         ...
 
 

@@ -39,7 +39,13 @@ from notifpolicy._decision import Decision, Outcome
 from notifpolicy._digest import build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
-from notifpolicy._errors import NotifPolicyError, PermissionDenied
+from notifpolicy._errors import (
+    NotifPolicyError,
+    PermissionDenied,
+    StorageError,
+    UnreadableRowsError,
+    ValidationError,
+)
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
 from notifpolicy._keys import key_part
@@ -139,6 +145,13 @@ class NotificationService:
     ``transports`` maps channels to transports (``Channel.SLACK`` to the webhook transport,
     ``Channel.EMAIL`` to SMTP, and the host's own for in-app and push).  ``jitter`` returns a
     float in ``[0, 1)`` for the retry backoff (``random.random`` unless a test passes its own).
+
+    ``lease`` is how long a worker holds the outbox items it is sending; ``send_deadline`` the
+    longest one send may take (at least the overall deadline of your slowest transport; the
+    shipped ones stop at their ``timeout``).  Items are leased a few at a time, as many as
+    ``lease // send_deadline``, and the clock is read again before each send: a send starts only
+    while the rest of its lease is at least ``send_deadline``.  ``batch`` bounds the deliveries
+    one ``handle`` or ``tick`` sends; more wait for the next ``tick``.
     """
 
     def __init__(
@@ -163,6 +176,7 @@ class NotificationService:
         slack_interval: dt.timedelta = dt.timedelta(seconds=1),
         batch: int = 500,
         lease: dt.timedelta = dt.timedelta(minutes=2),
+        send_deadline: dt.timedelta = dt.timedelta(seconds=15),
         digest_grace: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
         self.workspace_id = workspace_id
@@ -189,7 +203,22 @@ class NotificationService:
         # period would re-read and re-decode the whole week's held items.
         self._caught_up_until: dt.datetime | None = None
         self._batch = batch
+        if not (isinstance(lease, dt.timedelta) and isinstance(send_deadline, dt.timedelta)):
+            raise ValidationError.single(
+                "lease", "type", "lease and send_deadline must be datetime.timedelta values"
+            )
+        if not dt.timedelta(0) < send_deadline < lease:
+            raise ValidationError.single(
+                "lease",
+                "range",
+                f"must be longer than send_deadline ({send_deadline}), which must be positive; "
+                f"got lease={lease}",
+            )
         self._lease = lease
+        self._send_deadline = send_deadline
+        # The lease covers every send it protects: a worker takes at most as many items per
+        # lease as it can send, one after another, each within the deadline.
+        self._per_lease = max(1, lease // send_deadline)
         self._digest_grace = digest_grace
 
     # -- reading the world ----------------------------------------------------------------------
@@ -204,12 +233,27 @@ class NotificationService:
         """The workspace's current settings."""
         return self._store.get_settings(self.workspace_id)
 
-    def _facts(self) -> tuple[WorkspaceSettings, Roster, Mapping[str, MemberPreferences]]:
-        return (
-            self._store.get_settings(self.workspace_id),
-            self._roster.roster(self.workspace_id),
-            self._store.all_preferences(self.workspace_id),
-        )
+    def _facts(
+        self, tally: _Tally
+    ) -> tuple[WorkspaceSettings | None, Roster, Mapping[str, MemberPreferences] | None]:
+        """The settings, roster and preferences; a stored value that cannot be read is reported
+        in ``tally`` and comes back as ``None`` (unreadable rows of single members are left out,
+        so those members get the workspace's defaults until an admin fixes the row)."""
+        settings: WorkspaceSettings | None = None
+        preferences: Mapping[str, MemberPreferences] | None = None
+        try:
+            settings = self._store.get_settings(self.workspace_id)
+        except StorageError as exc:
+            tally.errors.append(exc)
+        roster = self._roster.roster(self.workspace_id)
+        try:
+            preferences = self._store.all_preferences(self.workspace_id)
+        except UnreadableRowsError as exc:
+            tally.errors.extend(exc.errors)
+            preferences = dict(exc.readable)
+        except StorageError as exc:
+            tally.errors.append(exc)
+        return settings, roster, preferences
 
     def _open_conversations(self) -> list[ConversationState]:
         if self._conversations is None:
@@ -228,7 +272,10 @@ class NotificationService:
         deliveries are as safe either way: they are in the outbox before ``handle`` returns.
         """
         at = self._now(now)
-        settings, roster, preferences = self._facts()
+        tally = _Tally()
+        settings, roster, preferences = self._facts(tally)
+        if settings is None or preferences is None:
+            raise tally.errors[0]  # nothing can be decided without them
         decisions = decide(
             event,
             settings=settings,
@@ -238,10 +285,9 @@ class NotificationService:
             kinds=self._kinds,
         )
         self._store.enqueue(self._items(event, decisions, settings, roster, at))
-        tally = _Tally()
         tally.decisions.extend(decisions)
         if send:
-            self._send_due(at, settings, roster, tally)
+            self._send_due(at, settings, roster, tally, fixed=now is not None)
         return tally.report()
 
     def _items(
@@ -310,15 +356,17 @@ class NotificationService:
         """Escalations, catch-ups and digests that fell due (each claimed once, with its
         deliveries), then every outbox delivery whose time has come."""
         at = self._now(now)
-        settings, roster, preferences = self._facts()
         tally = _Tally()
-        for phase in (self._escalate, self._catch_up, self._send_digests):
-            try:
-                phase(at, settings, roster, preferences, tally)
-            except NotifPolicyError as exc:
-                # One bad conversation state from the host must not stop every delivery.
-                tally.errors.append(exc)
-        self._send_due(at, settings, roster, tally)
+        settings, roster, preferences = self._facts(tally)
+        if settings is not None and preferences is not None:
+            for phase in (self._escalate, self._catch_up, self._send_digests):
+                try:
+                    phase(at, settings, roster, preferences, tally)
+                except NotifPolicyError as exc:
+                    # One bad conversation state from the host must not stop every delivery.
+                    tally.errors.append(exc)
+        # Unreadable settings or preferences stop the decisions, not what was decided already.
+        self._send_due(at, settings, roster, tally, fixed=now is not None)
         return tally.report()
 
     def _escalate(
@@ -378,7 +426,13 @@ class NotificationService:
             # A held item is due at the end of its quiet period, after the instant it was held,
             # so nothing can newly appear before the last pass's end.
             since = max(since, self._caught_up_until)
-        held = self._store.held(self.workspace_id, since, until) if since < until else ()
+        held: Sequence[OutboxItem] = ()
+        if since < until:
+            try:
+                held = self._store.held(self.workspace_id, since, until)
+            except UnreadableRowsError as exc:
+                tally.errors.extend(exc.errors)
+                held = exc.readable
         if held:
             self._summarize(held, now, settings, roster, preferences, tally)
         self._caught_up_until = max(until, self._caught_up_until or until)
@@ -392,7 +446,18 @@ class NotificationService:
         preferences: Mapping[str, MemberPreferences],
         tally: _Tally,
     ) -> None:
-        decisions = [Decision.from_dict(json.loads(i.body)) for i in held if i.body]
+        decisions = []
+        for item in held:
+            try:
+                decisions.append(Decision.from_dict(json.loads(item.body or "")))
+            except (ValueError, TypeError, LookupError, RecursionError, NotifPolicyError) as exc:
+                # One unreadable record must not cost the other members their catch-up.
+                tally.errors.append(
+                    StorageError(
+                        f"outbox row id={_short(item.id)}: its held decision cannot be read "
+                        f"({type(exc).__name__})"
+                    )
+                )
         catchups = build_catchups(
             decisions,
             workspace_id=self.workspace_id,
@@ -522,47 +587,93 @@ class NotificationService:
     # -- sending --------------------------------------------------------------------------------
 
     def _send_due(
-        self, now: dt.datetime, settings: WorkspaceSettings, roster: Roster, tally: _Tally
+        self,
+        now: dt.datetime,
+        settings: WorkspaceSettings | None,
+        roster: Roster,
+        tally: _Tally,
+        *,
+        fixed: bool,
     ) -> None:
-        lease_until = now + self._lease
-        items = list(
-            self._store.lease_due(
-                self.workspace_id, now, self._batch, lease_until=lease_until, channels=_NOT_SLACK
-            )
-        )
-        if self._slack_ready_at is None or now >= self._slack_ready_at:
-            # Paced: about one Slack message per second per webhook; the rest wait their turn
-            # without holding up the other channels.
-            items.extend(
+        """Send what is due, leased a few items at a time so that the lease covers each send.
+
+        ``fixed``: the caller passed ``now``, and the whole call happens at that instant (tests,
+        simulations); otherwise the clock is read again before every lease and every send.
+        ``settings`` is ``None`` when they cannot be read: member deliveries still go out,
+        Slack (whose URL is in the settings) waits.
+        """
+
+        def clock() -> dt.datetime:
+            return now if fixed else self._now(None)
+
+        budget = self._batch
+        slack_turn = settings is not None
+        while budget > 0:
+            at = clock()
+            lease_until = at + self._lease
+            chunk = min(budget, self._per_lease)
+            items = self._lease_due(at, chunk, lease_until, _NOT_SLACK, tally)
+            budget -= chunk
+            more = len(items) == chunk
+            if slack_turn and (self._slack_ready_at is None or at >= self._slack_ready_at):
+                # Paced: about one Slack message per second per webhook; the rest wait their
+                # turn without holding up the other channels.
+                items.extend(self._lease_due(at, 1, lease_until, _SLACK, tally))
+            slack_turn = False
+            for item in items:
+                started = clock()
+                if item.leased_until is not None and (
+                    item.leased_until - started < self._send_deadline
+                ):
+                    # The lease would not cover this send: stop.  The items left over are due
+                    # again when their lease ends (a send overran its deadline, or the clock
+                    # jumped).
+                    return
+                if item.channel is Channel.SLACK:
+                    self._slack_ready_at = started + self._slack_interval
+                self._send_one(item, started, settings, roster, tally)
+            if not more:
+                return
+
+    def _lease_due(
+        self,
+        at: dt.datetime,
+        limit: int,
+        lease_until: dt.datetime,
+        channels: frozenset[Channel],
+        tally: _Tally,
+    ) -> list[OutboxItem]:
+        try:
+            return list(
                 self._store.lease_due(
-                    self.workspace_id, now, 1, lease_until=lease_until, channels=_SLACK
+                    self.workspace_id, at, limit, lease_until=lease_until, channels=channels
                 )
             )
-        for item in items:
-            if item.channel is Channel.SLACK:
-                self._slack_ready_at = now + self._slack_interval
-            self._send_one(item, now, settings, roster, tally)
+        except UnreadableRowsError as exc:
+            # A row that does not parse is skipped and reported; the others are sent.
+            tally.errors.extend(exc.errors)
+            return list(exc.readable)
 
     def _send_one(
         self,
         item: OutboxItem,
         now: dt.datetime,
-        settings: WorkspaceSettings,
+        settings: WorkspaceSettings | None,
         roster: Roster,
         tally: _Tally,
     ) -> None:
         destination = self._destination(item, settings, roster)
         if isinstance(destination, _Failure):
-            self._store.mark_failed(item.id, destination.error)
-            (tally.dropped if destination.dropped else tally.failed).append(
-                (item.id, destination.error)
-            )
+            if self._record(self._store.mark_failed(item, destination.error), item, tally):
+                (tally.dropped if destination.dropped else tally.failed).append(
+                    (item.id, destination.error)
+                )
             return
         transport = self._transports.get(item.channel)
         if transport is None:
             error = f"no transport for the {item.channel.value} channel"
-            self._store.mark_failed(item.id, error)
-            tally.failed.append((item.id, error))
+            if self._record(self._store.mark_failed(item, error), item, tally):
+                tally.failed.append((item.id, error))
             return
         try:
             result = transport.send(Delivery(item, destination), now=now)
@@ -572,23 +683,38 @@ class NotificationService:
                 SendStatus.RETRY, error=f"the transport raised {type(exc).__name__}"
             )
         if result.status is SendStatus.SENT:
-            self._store.mark_sent(item.id, now)
-            tally.sent.append(item.id)
+            if self._record(self._store.mark_sent(item, now), item, tally):
+                tally.sent.append(item.id)
             return
         error = result.error or result.status.value
         attempts = item.attempts + 1
         if result.status is SendStatus.PERMANENT or attempts >= self._max_attempts:
             if result.status is SendStatus.RETRY:
                 error = f"gave up after {attempts} attempts: {error}"
-            self._store.mark_failed(item.id, error)
-            tally.failed.append((item.id, error))
+            if self._record(self._store.mark_failed(item, error), item, tally):
+                tally.failed.append((item.id, error))
             return
         retry_at = now + self.backoff(attempts)
         if result.retry_after is not None:
             # The other side said when; honoured, within reason.
             retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
-        self._store.mark_retry(item.id, max(retry_at, now + _ONE_US), error)
-        tally.retried.append(item.id)
+        if self._record(
+            self._store.mark_retry(item, max(retry_at, now + _ONE_US), error), item, tally
+        ):
+            tally.retried.append(item.id)
+
+    @staticmethod
+    def _record(recorded: bool, item: OutboxItem, tally: _Tally) -> bool:
+        if not recorded:
+            # Fenced out: this worker's lease lapsed and the item moved on (another worker
+            # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
+            tally.errors.append(
+                StorageError(
+                    f"outbox item {_short(item.id)}: the lease ran out before the outcome was "
+                    "recorded; another worker holds the item now"
+                )
+            )
+        return recorded
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
@@ -600,9 +726,11 @@ class NotificationService:
         return ceiling / 2 + ceiling / 2 * share
 
     def _destination(
-        self, item: OutboxItem, settings: WorkspaceSettings, roster: Roster
+        self, item: OutboxItem, settings: WorkspaceSettings | None, roster: Roster
     ) -> Secret | str | _Failure:
         if item.channel is Channel.SLACK:
+            if settings is None:  # pragma: no cover - Slack is leased only with settings
+                return _Failure("the settings cannot be read")
             # Taken from the current settings at send time: the URL is never in the outbox.
             url = settings.slack.webhook_url
             if url is None:
@@ -630,7 +758,10 @@ class NotificationService:
         """The earliest instant at which ``tick`` has work: a delivery due, an escalation due,
         a quiet period ending with held items, a digest to send.  ``None``: nothing pending."""
         at = self._now(now)
-        settings = self.settings()
+        try:
+            settings: WorkspaceSettings | None = self.settings()
+        except StorageError:
+            settings = None  # reported by tick; the outbox still has its times
         candidates: list[dt.datetime] = []
         member_next = self._store.next_due_at(self.workspace_id, channels=_NOT_SLACK)
         if member_next is not None:
@@ -640,13 +771,17 @@ class NotificationService:
             if self._slack_ready_at is not None:
                 slack_next = max(slack_next, self._slack_ready_at)
             candidates.append(slack_next)
-        escalation_next = next_check_at(self._open_conversations(), settings=settings, now=at)
+        escalation_next = (
+            None
+            if settings is None
+            else next_check_at(self._open_conversations(), settings=settings, now=at)
+        )
         if escalation_next is not None:
             candidates.append(escalation_next)
         held_next = self._store.next_held_at(self.workspace_id, at)
         if held_next is not None:
             candidates.append(held_next)  # a quiet period with held items ends: catch-ups
-        if self._digests is not None:
+        if self._digests is not None and settings is not None:
             candidates.extend(
                 s.next_after(at, settings.zone) for s in self._digest_schedules(settings)
             )
@@ -715,3 +850,9 @@ class NotificationService:
 class _Failure:
     error: str
     dropped: bool = False  # not a failure to report: the delivery no longer applies
+
+
+def _short(text: str) -> str:
+    """``repr(text)``, cut to about 100 characters for a message."""
+    shown = repr(text)
+    return shown if len(shown) <= 100 else shown[:100] + "..."

@@ -46,7 +46,12 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from notifpolicy._errors import NotifPolicyError, StorageError, ValidationError
+from notifpolicy._errors import (
+    NotifPolicyError,
+    StorageError,
+    UnreadableRowsError,
+    ValidationError,
+)
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._preferences import MemberPreferences
@@ -311,7 +316,10 @@ class PostgresStore:
         if seen is not None and doc_schema == DOCUMENT_SCHEMA and seen[0] == text:
             return seen[1]
         settings = self._decode(
-            doc_schema, text, self._load_settings, f"settings of workspace {workspace_id!r}"
+            doc_schema,
+            text,
+            self._load_settings,
+            f"settings row workspace_id={_quote(workspace_id)}",
         )
         with self._seen_lock:
             self._settings_seen[workspace_id] = (text, settings)
@@ -352,10 +360,7 @@ class PostgresStore:
             return MemberPreferences()
         doc_schema, text = rows[0]
         return self._decode(
-            doc_schema,
-            text,
-            self._load_preferences,
-            f"preferences of member {member_id!r} in workspace {workspace_id!r}",
+            doc_schema, text, self._load_preferences, _preferences_row(workspace_id, member_id)
         )
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
@@ -367,15 +372,21 @@ class PostgresStore:
             ),
             (workspace_id,),
         )
-        return {
-            member: self._decode(
-                doc_schema,
-                text,
-                self._load_preferences,
-                f"preferences of member {member!r} in workspace {workspace_id!r}",
-            )
-            for member, doc_schema, text in rows
-        }
+        found: dict[str, MemberPreferences] = {}
+        errors: list[StorageError] = []
+        for member_id, doc_schema, text in rows:
+            try:
+                found[member_id] = self._decode(
+                    doc_schema,
+                    text,
+                    self._load_preferences,
+                    _preferences_row(workspace_id, member_id),
+                )
+            except StorageError as exc:
+                errors.append(exc)
+        if errors:
+            raise UnreadableRowsError(errors, found.items())
+        return found
 
     def save_preferences(
         self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
@@ -440,15 +451,16 @@ class PostgresStore:
         return preferences
 
     @staticmethod
-    def _decode(doc_schema: Any, text: str, load: Callable[[Any], T], what: str) -> T:
+    def _decode(doc_schema: Any, text: str, load: Callable[[Any], T], where: str) -> T:
+        """One stored document; anything wrong with it is a StorageError naming ``where``."""
         if doc_schema != DOCUMENT_SCHEMA:
             raise StorageError(
-                f"stored {what}: document schema {doc_schema!r}, expected {DOCUMENT_SCHEMA}"
+                f"{where}: document schema {_quote(doc_schema)}, expected {DOCUMENT_SCHEMA}"
             )
         try:
             return load(json.loads(text))
-        except (NotifPolicyError, ValueError, TypeError, KeyError, RecursionError) as exc:
-            raise StorageError(f"stored {what} cannot be read: {exc}"[:500]) from exc
+        except _UNREADABLE as exc:
+            raise _unreadable(where, exc) from exc
 
     # -- audit log ------------------------------------------------------------------------------
 
@@ -470,10 +482,19 @@ class PostgresStore:
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
         rows = self._read(
             "the audit log",
-            self._q("SELECT key, doc::text FROM {s}.audit WHERE workspace_id = %s ORDER BY seq"),
+            self._q("SELECT seq, doc::text FROM {s}.audit WHERE workspace_id = %s ORDER BY seq"),
             (workspace_id,),
         )
-        return tuple(_audit_entry(key, text) for key, text in rows)
+        entries: list[AuditEntry] = []
+        errors: list[StorageError] = []
+        for seq, text in rows:
+            try:
+                entries.append(_audit_entry(json.loads(text)))
+            except _UNREADABLE as exc:
+                errors.append(_unreadable(f"audit row seq={seq}", exc))
+        if errors:
+            raise UnreadableRowsError(errors, entries)
+        return tuple(entries)
 
     # -- ledger and outbox ----------------------------------------------------------------------
 
@@ -530,7 +551,8 @@ class PostgresStore:
         if channels is not None:
             where = " AND channel = ANY(%s)"
             args.append(sorted(c.value for c in channels))
-        args += [limit, _utc(lease_until, "lease_until")]
+        lease = require_aware(lease_until, path="lease_until")
+        args += [limit, lease]
         # Rows another worker is leasing right now are skipped, not waited for; the lease
         # (a later due_at) is written in the same statement that picks the rows.
         query = self._q(
@@ -547,7 +569,9 @@ class PostgresStore:
         with self._write("lease due items") as cur:
             rows = cur.execute(query, args).fetchall()
         rows.sort(key=lambda r: (r[8], r[0]))  # oldest first, as they were before the lease
-        return tuple(_row_item(r[1:]) for r in rows)
+        # Unreadable rows are leased too: reported now, they come back when the lease ends
+        # instead of on every tick.
+        return _items([r[1:] for r in rows], leased_until=lease)
 
     def next_due_at(
         self, workspace_id: str, *, channels: Collection[Channel] | None = None
@@ -589,32 +613,45 @@ class PostgresStore:
             ),
             (workspace_id, _HELD, _utc(start, "start"), _utc(end, "end")),
         )
-        return tuple(_row_item(r) for r in rows)
+        return _items(rows)
 
-    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
-        self._mark(item_id, "status = %s, last_error = NULL", (OutboxStatus.SENT.value,))
+    def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
+        return self._mark(item, "status = %s, last_error = NULL", (OutboxStatus.SENT.value,))
 
-    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
-        self._mark(
-            item_id,
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        return self._mark(
+            item,
             "status = %s, last_error = %s, due_at = %s",
             (_PENDING, error, _utc(retry_at, "retry_at")),
         )
 
-    def mark_failed(self, item_id: str, error: str) -> None:
-        self._mark(item_id, "status = %s, last_error = %s", (OutboxStatus.FAILED.value, error))
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        return self._mark(item, "status = %s, last_error = %s", (OutboxStatus.FAILED.value, error))
 
-    def _mark(self, item_id: str, assignments: LiteralString, args: tuple[Any, ...]) -> None:
+    def _mark(self, item: OutboxItem, assignments: LiteralString, args: tuple[Any, ...]) -> bool:
+        if item.leased_until is None:
+            raise StorageError(
+                f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
+                "returned (they carry the lease they were taken under)"
+            )
         with self._write("record the outcome") as cur:
+            # Fenced: the row changes only while it is still pending under the lease this item
+            # was taken with (a later lease moved due_at; an earlier mark raised attempts).
+            # The UPDATE locks the row, so a concurrent lease_due skips it until we commit.
             cur.execute(
                 self._q(
-                    "UPDATE {s}.outbox SET {where}, attempts = attempts + 1 WHERE id = %s",
+                    "UPDATE {s}.outbox SET {where}, attempts = attempts + 1 "
+                    "WHERE id = %s AND status = %s AND due_at = %s AND attempts = %s",
                     assignments,
                 ),
-                (*args, item_id),
+                (*args, item.id, _PENDING, item.leased_until, item.attempts),
             )
-            if cur.rowcount != 1:
-                raise StorageError(f"outbox item {item_id!r} does not exist")
+            if cur.rowcount == 1:
+                return True
+            cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
+            if cur.fetchone() is None:
+                raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+            return False
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(
@@ -622,7 +659,7 @@ class PostgresStore:
             self._q("SELECT {cols} FROM {s}.outbox WHERE workspace_id = %s ORDER BY seq"),
             (workspace_id,),
         )
-        return tuple(_row_item(r) for r in rows)
+        return _items(rows)
 
 
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:
@@ -647,40 +684,91 @@ def _item_row(item: OutboxItem) -> tuple[Any, ...]:
     )
 
 
-def _row_item(row: Sequence[Any]) -> OutboxItem:
-    try:
-        return OutboxItem(
-            id=row[0],
-            workspace_id=row[1],
-            event_id=row[2],
-            conversation_id=row[3],
-            recipient=row[4],
-            channel=Channel(row[5]),
-            kinds=tuple(row[6]),
-            due_at=row[7],
-            status=OutboxStatus(row[8]),
-            attempts=row[9],
-            last_error=row[10],
-            subject=row[11],
-            text=row[12],
-            html=row[13],
-            body=row[14],
-        )
-    except (NotifPolicyError, ValueError, TypeError) as exc:
-        raise StorageError(f"outbox row {row[0]!r:.100} cannot be read: {exc}"[:500]) from exc
+def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
+    kinds = row[6]
+    if not all(isinstance(k, str) for k in kinds):
+        raise TypeError(f"kinds must be text, got {_quote(kinds)}")
+    return OutboxItem(
+        id=row[0],
+        workspace_id=row[1],
+        event_id=row[2],
+        conversation_id=row[3],
+        recipient=row[4],
+        channel=Channel(row[5]),
+        kinds=tuple(kinds),
+        due_at=row[7],
+        status=OutboxStatus(row[8]),
+        attempts=row[9],
+        last_error=row[10],
+        subject=row[11],
+        text=row[12],
+        html=row[13],
+        body=row[14],
+        leased_until=leased_until,
+    )
 
 
-def _audit_entry(key: str, text: str) -> AuditEntry:
+def _items(
+    rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
+) -> tuple[OutboxItem, ...]:
+    """The rows as items; unreadable ones are left out and reported together at the end."""
+    items: list[OutboxItem] = []
+    errors: list[StorageError] = []
+    for row in rows:
+        try:
+            items.append(_row_item(row, leased_until))
+        except _UNREADABLE as exc:
+            errors.append(_unreadable(f"outbox row id={_quote(row[0])}", exc))
+    if errors:
+        raise UnreadableRowsError(errors, items)
+    return tuple(items)
+
+
+def _audit_entry(d: Any) -> AuditEntry:
+    at = dt.datetime.fromisoformat(d["at"])
+    require_aware(at, path="at")
+    return AuditEntry(
+        d["workspace_id"],
+        d["actor_id"],
+        at,
+        d["target"],
+        d["version_before"],
+        d["version_after"],
+        tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
+    )
+
+
+def _preferences_row(workspace_id: str, member_id: str) -> str:
+    return f"preferences row workspace_id={_quote(workspace_id)} member_id={_quote(member_id)}"
+
+
+# What reading a corrupt row can raise: JSON that does not parse (ValueError), a missing key
+# (LookupError), a wrong type (TypeError, AttributeError), a document nested too deep
+# (RecursionError), an out-of-range instant (OverflowError), or a document our loaders refuse.
+# (The same list, quoting and wording as the SQLite adapter's.)
+_UNREADABLE = (
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    NotifPolicyError,
+)
+_QUOTE_LIMIT = 100
+
+
+def _quote(value: object) -> str:
+    """``repr(value)`` cut to about 100 characters: messages stay short whatever was stored."""
     try:
-        d = json.loads(text)
-        return AuditEntry(
-            d["workspace_id"],
-            d["actor_id"],
-            dt.datetime.fromisoformat(d["at"]),
-            d["target"],
-            d["version_before"],
-            d["version_after"],
-            tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
-        )
-    except (NotifPolicyError, ValueError, TypeError, KeyError, RecursionError) as exc:
-        raise StorageError(f"audit row {key!r:.100} cannot be read: {exc}"[:500]) from exc
+        text = repr(value)
+    except ValueError:  # an int over the interpreter's digit limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= _QUOTE_LIMIT else f"{text[:_QUOTE_LIMIT]}... ({len(text)} chars)"
+
+
+def _unreadable(where: str, exc: BaseException) -> StorageError:
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    if len(detail) > _QUOTE_LIMIT:
+        detail = detail[:_QUOTE_LIMIT] + "..."
+    return StorageError(f"{where}: cannot be read ({type(exc).__name__}: {detail})")

@@ -23,10 +23,10 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
-from notifpolicy._errors import StorageError
+from notifpolicy._errors import NotifPolicyError, StorageError, UnreadableRowsError
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._preferences import MemberPreferences
@@ -199,16 +199,24 @@ class SqliteStore:
             try:
                 yield self._db
             except (sqlite3.Error, UnicodeError) as exc:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise StorageError(f"cannot write: {type(exc).__name__}: {exc}") from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:  # pragma: no cover - disk full and the like
-                self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:  # disk full, read-only file, I/O error
+                self._rollback()
                 raise StorageError(f"cannot commit: {exc}") from exc
+
+    def _rollback(self) -> None:
+        # After some errors (a full disk, an I/O error) SQLite has rolled the transaction back
+        # by itself: a second ROLLBACK would fail with "cannot rollback - no transaction is
+        # active" and hide the error that says what went wrong.
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):  # the first error is the one to report
+                self._db.execute("ROLLBACK")
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -228,7 +236,9 @@ class SqliteStore:
         seen = self._settings_seen.get(workspace_id)
         if seen is not None and tuple(rows[0]) == (DOCUMENT_SCHEMA, seen[0]):
             return seen[1]
-        settings = self._decode(rows[0], self._load_settings, "settings")
+        settings = self._decode(
+            rows[0], self._load_settings, f"settings row workspace_id={_quote(workspace_id)}"
+        )
         self._settings_seen[workspace_id] = (rows[0][1], settings)
         return settings
 
@@ -254,7 +264,9 @@ class SqliteStore:
         )
         if not rows:
             return MemberPreferences()
-        return self._decode(rows[0], self._load_preferences, "preferences")
+        return self._decode(
+            rows[0], self._load_preferences, _preferences_row(workspace_id, member_id)
+        )
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
         rows = self._read(
@@ -262,7 +274,18 @@ class SqliteStore:
             "ORDER BY member_id",
             (workspace_id,),
         )
-        return {r[0]: self._decode(r[1:], self._load_preferences, "preferences") for r in rows}
+        found: dict[str, MemberPreferences] = {}
+        errors: list[StorageError] = []
+        for member_id, *doc in rows:
+            try:
+                found[member_id] = self._decode(
+                    doc, self._load_preferences, _preferences_row(workspace_id, member_id)
+                )
+            except StorageError as exc:
+                errors.append(exc)
+        if errors:
+            raise UnreadableRowsError(errors, found.items())
+        return found
 
     def save_preferences(
         self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
@@ -294,13 +317,18 @@ class SqliteStore:
         return preferences
 
     @staticmethod
-    def _decode(row: Sequence[Any], load: Callable[[Any], T], what: str) -> T:
+    def _decode(row: Sequence[Any], load: Callable[[Any], T], where: str) -> T:
+        """Load one stored document; anything wrong with it is a StorageError naming ``where``
+        (the table and key), never a bare JSONDecodeError, KeyError or RecursionError."""
         doc_schema, doc = row
         if doc_schema != DOCUMENT_SCHEMA:
             raise StorageError(
-                f"stored {what} have document schema {doc_schema}, expected {DOCUMENT_SCHEMA}"
+                f"{where}: document schema {_quote(doc_schema)}, expected {DOCUMENT_SCHEMA}"
             )
-        return load(json.loads(doc))
+        try:
+            return load(json.loads(doc))
+        except _UNREADABLE as exc:
+            raise _unreadable(where, exc) from exc
 
     # -- audit log ------------------------------------------------------------------------------
 
@@ -322,22 +350,17 @@ class SqliteStore:
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
         rows = self._read(
-            "SELECT doc FROM audit WHERE workspace_id = ? ORDER BY seq", (workspace_id,)
+            "SELECT seq, doc FROM audit WHERE workspace_id = ? ORDER BY seq", (workspace_id,)
         )
-        entries = []
-        for (text,) in rows:
-            d = json.loads(text)
-            entries.append(
-                AuditEntry(
-                    d["workspace_id"],
-                    d["actor_id"],
-                    dt.datetime.fromisoformat(d["at"]),
-                    d["target"],
-                    d["version_before"],
-                    d["version_after"],
-                    tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
-                )
-            )
+        entries: list[AuditEntry] = []
+        errors: list[StorageError] = []
+        for seq, text in rows:
+            try:
+                entries.append(_audit_entry(json.loads(text)))
+            except _UNREADABLE as exc:
+                errors.append(_unreadable(f"audit row seq={seq}", exc))
+        if errors:
+            raise UnreadableRowsError(errors, entries)
         return tuple(entries)
 
     # -- ledger and outbox ----------------------------------------------------------------------
@@ -394,11 +417,13 @@ class SqliteStore:
                 f"AND due_at <= ?{where} ORDER BY due_at, seq LIMIT ?",
                 (workspace_id, OutboxStatus.PENDING.value, _to_micros(now), *values, limit),
             ).fetchall()
+            # Unreadable rows are leased too: reported now, they come back after the lease
+            # instead of on every tick.
             db.executemany(
                 "UPDATE outbox SET due_at = ? WHERE id = ?",
                 [(_to_micros(lease_until), r[0]) for r in rows],
             )
-        return tuple(_row_item(r) for r in rows)
+        return _items(rows, leased_until=require_aware(lease_until, path="lease_until"))
 
     def next_due_at(
         self, workspace_id: str, *, channels: Collection[Channel] | None = None
@@ -427,36 +452,43 @@ class SqliteStore:
             "AND due_at >= ? AND due_at < ? ORDER BY seq",
             (workspace_id, OutboxStatus.HELD.value, _to_micros(start), _to_micros(end)),
         )
-        return tuple(_row_item(r) for r in rows)
+        return _items(rows)
 
-    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
-        self._update(item_id, "status = ?, last_error = NULL", (OutboxStatus.SENT.value,))
+    def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
+        return self._update(item, "status = ?, last_error = NULL", (OutboxStatus.SENT.value,))
 
-    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
-        self._update(
-            item_id,
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        return self._update(
+            item,
             "status = ?, last_error = ?, due_at = ?",
             (OutboxStatus.PENDING.value, error, _to_micros(retry_at)),
         )
 
-    def mark_failed(self, item_id: str, error: str) -> None:
-        self._update(item_id, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error))
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        return self._update(item, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error))
 
-    def _update(self, item_id: str, assignments: str, args: tuple[Any, ...]) -> None:
+    def _update(self, item: OutboxItem, assignments: str, args: tuple[Any, ...]) -> bool:
+        lease = _lease_of(item)
         with self._write() as db:
+            # Fenced: the row changes only while it is still pending under the lease this item
+            # was taken with (a later lease moved due_at; an earlier mark raised attempts).
             cursor = db.execute(
-                f"UPDATE outbox SET {assignments}, attempts = attempts + 1 WHERE id = ?",  # noqa: S608 -- constants only
-                (*args, item_id),
+                f"UPDATE outbox SET {assignments}, attempts = attempts + 1 "  # noqa: S608 -- constants only
+                "WHERE id = ? AND status = ? AND due_at = ? AND attempts = ?",
+                (*args, item.id, OutboxStatus.PENDING.value, _to_micros(lease), item.attempts),
             )
-            if cursor.rowcount != 1:
-                raise StorageError(f"outbox item {item_id!r} does not exist")
+            if cursor.rowcount == 1:
+                return True
+            if db.execute("SELECT 1 FROM outbox WHERE id = ?", (item.id,)).fetchone() is None:
+                raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+            return False
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(
             f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? ORDER BY seq",  # noqa: S608 -- constants only
             (workspace_id,),
         )
-        return tuple(_row_item(r) for r in rows)
+        return _items(rows)
 
 
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:
@@ -479,7 +511,16 @@ def _item_row(item: OutboxItem) -> tuple[Any, ...]:
     )
 
 
-def _row_item(row: Sequence[Any]) -> OutboxItem:
+def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
+    kinds = json.loads(row[6])
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise ValueError(f"kinds must be a JSON list of strings, got {_quote(row[6])}")
+    for column, index in (("id", 0), ("workspace_id", 1), ("event_id", 2), ("recipient", 4)):
+        value = row[index]
+        if not isinstance(value, str):
+            raise TypeError(f"{column} must be text, got {_quote(value)}")
+    if not isinstance(row[7], int) or not isinstance(row[9], int):
+        raise TypeError(f"due_at and attempts must be integers, got {_quote(row[7:10:2])}")
     return OutboxItem(
         id=row[0],
         workspace_id=row[1],
@@ -487,7 +528,7 @@ def _row_item(row: Sequence[Any]) -> OutboxItem:
         conversation_id=row[3],
         recipient=row[4],
         channel=Channel(row[5]),
-        kinds=tuple(json.loads(row[6])),
+        kinds=tuple(kinds),
         due_at=_from_micros(row[7]),
         status=OutboxStatus(row[8]),
         attempts=row[9],
@@ -496,4 +537,79 @@ def _row_item(row: Sequence[Any]) -> OutboxItem:
         text=row[12],
         html=row[13],
         body=row[14],
+        leased_until=leased_until,
     )
+
+
+def _items(
+    rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
+) -> tuple[OutboxItem, ...]:
+    """The rows as items; unreadable ones are left out and reported together at the end."""
+    items: list[OutboxItem] = []
+    errors: list[StorageError] = []
+    for row in rows:
+        try:
+            items.append(_row_item(row, leased_until))
+        except _UNREADABLE as exc:
+            errors.append(_unreadable(f"outbox row id={_quote(row[0])}", exc))
+    if errors:
+        raise UnreadableRowsError(errors, items)
+    return tuple(items)
+
+
+def _audit_entry(d: Any) -> AuditEntry:
+    at = dt.datetime.fromisoformat(d["at"])
+    require_aware(at, path="at")
+    return AuditEntry(
+        d["workspace_id"],
+        d["actor_id"],
+        at,
+        d["target"],
+        d["version_before"],
+        d["version_after"],
+        tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
+    )
+
+
+def _lease_of(item: OutboxItem) -> dt.datetime:
+    if item.leased_until is None:
+        raise StorageError(
+            f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
+            "returned (they carry the lease they were taken under)"
+        )
+    return item.leased_until
+
+
+def _preferences_row(workspace_id: str, member_id: str) -> str:
+    return f"preferences row workspace_id={_quote(workspace_id)} member_id={_quote(member_id)}"
+
+
+# What reading a corrupt row can raise: JSON that does not parse (ValueError), a missing key
+# (KeyError, LookupError), a wrong type (TypeError, AttributeError), a document nested too deep
+# (RecursionError), an out-of-range instant (OverflowError), or a document our loaders refuse.
+_UNREADABLE = (
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    NotifPolicyError,
+)
+_QUOTE_LIMIT = 100
+
+
+def _quote(value: object) -> str:
+    """``repr(value)`` cut to about 100 characters: messages stay short whatever was stored."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over the interpreter's digit limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= _QUOTE_LIMIT else f"{text[:_QUOTE_LIMIT]}... ({len(text)} chars)"
+
+
+def _unreadable(where: str, exc: BaseException) -> StorageError:
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    if len(detail) > _QUOTE_LIMIT:
+        detail = detail[:_QUOTE_LIMIT] + "..."
+    return StorageError(f"{where}: cannot be read ({type(exc).__name__}: {detail})")

@@ -114,9 +114,10 @@ class InMemoryStore:
         with self._lock:
             ready = [i for i in self._pending(workspace_id, channels) if i.due_at <= now]
             ready.sort(key=lambda i: i.due_at)
-            taken = tuple(ready[:limit])
+            lease = require_aware(lease_until, path="lease_until")
+            taken = tuple(attrs.evolve(i, leased_until=lease) for i in ready[:limit])
             for item in taken:
-                self._items[item.id] = attrs.evolve(item, due_at=lease_until)
+                self._items[item.id] = attrs.evolve(item, due_at=lease, leased_until=None)
             return taken
 
     def next_due_at(
@@ -150,34 +151,46 @@ class InMemoryStore:
                 and start <= i.due_at < end
             )
 
-    def mark_sent(self, item_id: str, at: dt.datetime) -> None:
-        self._update(item_id, status=OutboxStatus.SENT, error=None)
+    def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
+        return self._update(item, status=OutboxStatus.SENT, error=None)
 
-    def mark_retry(self, item_id: str, retry_at: dt.datetime, error: str) -> None:
-        self._update(item_id, status=OutboxStatus.PENDING, error=error, due_at=retry_at)
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        return self._update(item, status=OutboxStatus.PENDING, error=error, due_at=retry_at)
 
-    def mark_failed(self, item_id: str, error: str) -> None:
-        self._update(item_id, status=OutboxStatus.FAILED, error=error)
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        return self._update(item, status=OutboxStatus.FAILED, error=error)
 
     def _update(
         self,
-        item_id: str,
+        leased: OutboxItem,
         *,
         status: OutboxStatus,
         error: str | None,
         due_at: dt.datetime | None = None,
-    ) -> None:
+    ) -> bool:
+        if leased.leased_until is None:
+            raise StorageError(
+                f"outbox item {leased.id!r}: record outcomes only for items that lease_due "
+                "returned (they carry the lease they were taken under)"
+            )
         with self._lock:
-            item = self._items.get(item_id)
+            item = self._items.get(leased.id)
             if item is None:
-                raise StorageError(f"outbox item {item_id!r} does not exist")
-            self._items[item_id] = attrs.evolve(
+                raise StorageError(f"outbox item {leased.id!r} does not exist")
+            if not (
+                item.status is OutboxStatus.PENDING
+                and item.due_at == leased.leased_until
+                and item.attempts == leased.attempts
+            ):
+                return False  # another worker holds it now, or it was recorded already
+            self._items[leased.id] = attrs.evolve(
                 item,
                 status=status,
                 attempts=item.attempts + 1,
                 last_error=error,
                 due_at=item.due_at if due_at is None else due_at,
             )
+            return True
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         with self._lock:
