@@ -115,7 +115,10 @@ def transports(args: argparse.Namespace) -> dict[Channel, Transport]:
     # Tests connect Slack's host names to a local server; the names still pick the certificate.
     resolve = dict.fromkeys(SLACK_HOSTS, args.slack_resolve) if args.slack_resolve else None
     slack = SlackWebhookTransport(
-        ssl_context=ssl.create_default_context(cafile=args.slack_ca), resolve=resolve
+        ssl_context=ssl.create_default_context(cafile=args.slack_ca),
+        resolve=resolve,
+        # Only a public address is connected to, unless a test points Slack at a local server.
+        allow_private_addresses=resolve is not None,
     )
     password = os.environ.get("SMTP_PASSWORD")
     smtp = SmtpTransport(

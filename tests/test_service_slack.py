@@ -36,6 +36,7 @@ def stub() -> Iterator[tuple[SlackStub, SlackWebhookTransport]]:
                 timeout=0.5,
                 ssl_context=context,
                 resolve={"hooks.slack.com": ("127.0.0.1", server.port)},
+                allow_private_addresses=True,
             ),
         )
 

@@ -1,13 +1,24 @@
-"""Slack incoming-webhook transport on the standard library (``urllib.request``).
+"""Slack incoming-webhook transport on the standard library (``http.client`` and ``ssl``).
 
-One HTTPS POST per :meth:`SlackWebhookTransport.send`, with a timeout, redirects refused, and the
-URL checked again against the allowed hosts at send time (settings may be old, or edited behind
-the library's back).  Each attempt is classified:
+One HTTPS POST per :meth:`SlackWebhookTransport.send`, with an overall deadline, no redirects
+followed, and the URL checked again against the allowed hosts at send time (settings may be
+old, or edited behind the library's back).  Each attempt is classified:
 
 - ``SENT``: 2xx;
-- ``RETRY``: 429 (with ``Retry-After`` as ``retry_after``), 5xx, timeouts and network errors;
+- ``RETRY``: 429 (with ``Retry-After`` as ``retry_after``), 5xx, the deadline passing, and
+  network errors;
 - ``PERMANENT``: any other status (404 ``no_service`` or 403 ``invalid_token`` means the webhook
-  was revoked: an admin must fix the URL), a redirect, or a URL that fails the check.
+  was revoked: an admin must fix the URL), a redirect, a URL that fails the check, or a host
+  that resolves to an address that is not public.
+
+Theory of operation.  The host name is resolved once, at send time, and every address it
+resolved to is checked: loopback, private, link-local, shared, multicast, reserved and
+unspecified addresses are refused (an allowed name pointed at an internal service must not let
+a settings page reach inside the network).  The connection is then made to the checked address
+itself, never by name again, so a second DNS answer cannot slip in between the check and the
+connect; TLS still verifies the certificate against the host name.  Through a proxy, the
+``CONNECT`` names the checked address too.  :class:`~notifpolicy.adapters._deadline.Deadline`
+bounds the whole send, name lookup included.
 
 Backoff, the attempt limit and pacing belong to the service and its outbox, not here.  The URL
 is a secret: it never appears in a result, an exception or a log record from this module.
@@ -18,59 +29,46 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import http.client
+import ipaddress
 import socket
 import ssl
-import urllib.error
-import urllib.request
+import threading
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from notifpolicy._errors import TransportError
 from notifpolicy._outbox import Delivery, SendResult, SendStatus
 from notifpolicy._secret import Secret
 from notifpolicy._webhook import allowed_hosts, webhook_url_problem
+from notifpolicy.adapters._deadline import Deadline
 
 __all__ = ["SlackWebhookTransport"]
 
 _MAX_REASON = 120
 _MAX_RETRY_AFTER = 86_400
+_HTTPS_PORT = 443
+_MAX_PROXY_REPLY = 64 * 1024
+
+Address = tuple[str, int]
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """A webhook that redirects is misconfigured or hijacked: never follow it."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _https_handler(
-    context: ssl.SSLContext, resolve: Mapping[str, tuple[str, int]]
-) -> urllib.request.HTTPSHandler:
-    """An HTTPS handler that may connect a host name to another address (for tests on
-    loopback), keeping the name for SNI and certificate checks."""
-
-    class Connection(http.client.HTTPSConnection):
-        def connect(self) -> None:
-            target = resolve.get(self.host.lower())
-            if target is None:
-                super().connect()
-                return
-            raw = socket.create_connection(target, self.timeout)
-            self.sock = context.wrap_socket(raw, server_hostname=self.host)
-
-    class Handler(urllib.request.HTTPSHandler):
-        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-            return self.do_open(Connection, req, context=context)
-
-    return Handler(context=context)
+class _RefusedAddressError(Exception):
+    """The webhook host resolved to an address the transport does not connect to."""
 
 
 class SlackWebhookTransport:
     """Posts a decision's Slack payload (``item.body``) to the webhook in ``destination``.
 
-    ``extra_hosts`` widens the allowed webhook hosts exactly as the settings loader does;
-    ``proxies`` (``{"https": "http://proxy:3128"}``) is used as given, and without it the
-    connection is direct (environment proxy variables are not read).  ``ssl_context`` and
-    ``resolve`` exist for tests against a local server.
+    ``timeout`` is the overall deadline of one send in seconds: name lookup, connect, TLS,
+    request and response together.  ``extra_hosts`` widens the allowed webhook hosts exactly as
+    the settings loader does.  ``proxies`` (``{"https": "http://proxy:3128"}``) is used as
+    given, and without it the connection is direct (environment proxy variables are not read).
+
+    The host must resolve to public addresses only; ``allow_private_addresses=True`` lifts that
+    (a webhook relay inside your own network, or tests on ``127.0.0.1``).  ``ssl_context`` and
+    ``resolve`` (host name to ``(address, port)``, instead of DNS) exist for tests against a
+    local server; an address from ``resolve`` is checked like one from DNS.
     """
 
     def __init__(
@@ -80,18 +78,19 @@ class SlackWebhookTransport:
         extra_hosts: Iterable[str] = (),
         proxies: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        resolve: Mapping[str, tuple[str, int]] | None = None,
+        resolve: Mapping[str, Address] | None = None,
         user_agent: str = "notifpolicy",
+        allow_private_addresses: bool = False,
     ) -> None:
-        self._timeout = timeout
+        if not (isinstance(timeout, int | float) and 0 < timeout <= 3600):
+            raise TransportError(f"timeout: must be seconds from 0 to 3600, got {timeout!r}")
+        self._timeout = float(timeout)
         self._hosts = allowed_hosts(extra_hosts)
         self._user_agent = user_agent
-        context = ssl_context or ssl.create_default_context()
-        self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler(dict(proxies or {})),
-            _https_handler(context, {k.lower(): v for k, v in (resolve or {}).items()}),
-            _RefuseRedirects(),
-        )
+        self._context = ssl_context or ssl.create_default_context()
+        self._resolve = {k.lower(): v for k, v in (resolve or {}).items()}
+        self._proxy = _proxy_address(proxies)
+        self._allow_private = allow_private_addresses
 
     def send(self, delivery: Delivery, *, now: dt.datetime) -> SendResult:
         """One POST; see the module docstring for the classification."""
@@ -103,40 +102,181 @@ class SlackWebhookTransport:
         body = delivery.item.body
         if body is None:
             return SendResult(SendStatus.PERMANENT, error="the outbox item has no Slack payload")
-        request = urllib.request.Request(  # noqa: S310 -- the URL passed the https allow-list
-            url,
-            data=body.encode("utf-8"),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "User-Agent": self._user_agent,
-            },
+        host, _, path = url[len("https://") :].partition("/")
+        host = host.lower()
+        with Deadline(self._timeout) as deadline:
+            try:
+                addresses = self._addresses(host, deadline)
+                status, retry_after, text = self._post(
+                    host, "/" + path, addresses, body.encode("utf-8"), deadline
+                )
+            except _RefusedAddressError as exc:
+                return SendResult(SendStatus.PERMANENT, error=str(exc))
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                # Only the exception's type: its text may quote the URL.
+                if deadline.expired or isinstance(exc, TimeoutError):
+                    return self._too_late()
+                return SendResult(SendStatus.RETRY, error=f"network error: {type(exc).__name__}")
+            if deadline.expired:
+                # The connection was cut mid-answer, which http.client may read as a short but
+                # complete one: the outcome is unknown, so it is a retry, never SENT.
+                return self._too_late()
+        return _classify(status, retry_after, text, now)
+
+    def _too_late(self) -> SendResult:
+        return SendResult(
+            SendStatus.RETRY, error=f"no answer within the {self._timeout:g} s deadline"
         )
+
+    # -- where to connect -----------------------------------------------------------------------
+
+    def _addresses(self, host: str, deadline: Deadline) -> list[Address]:
+        """The addresses ``host`` resolves to now, each checked; refused if any is not public."""
+        override = self._resolve.get(host)
+        found = [override] if override is not None else _lookup(host, deadline)
+        if not self._allow_private:
+            for address, _port in found:
+                why = _not_public(address)
+                if why is not None:
+                    raise _RefusedAddressError(
+                        f"the webhook host resolved to a {why} address ({address}); only public "
+                        "addresses are allowed (allow_private_addresses=True lifts this)"
+                    )
+        return found
+
+    def _connect(self, addresses: list[Address], deadline: Deadline) -> socket.socket:
+        if self._proxy is not None:
+            sock = socket.create_connection(self._proxy, timeout=_left(deadline))
+            deadline.watch(sock)
+            _tunnel(sock, addresses[0], deadline)
+            return sock
+        error: OSError = ConnectionError("no address")
+        for address in addresses:
+            try:
+                sock = socket.create_connection(address, timeout=_left(deadline))
+            except OSError as exc:
+                error = exc
+                continue
+            deadline.watch(sock)
+            return sock
+        raise error
+
+    def _post(
+        self, host: str, path: str, addresses: list[Address], body: bytes, deadline: Deadline
+    ) -> tuple[int, dt.timedelta | dt.datetime | None, bytes]:
+        raw = self._connect(addresses, deadline)
+        with raw:
+            tls = self._context.wrap_socket(raw, server_hostname=host)
+            # Host header and certificate name: the host; the socket: the checked address.
+            connection = http.client.HTTPSConnection(host, _HTTPS_PORT, timeout=_left(deadline))
+            connection.sock = tls
+            try:
+                connection.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json; charset=utf-8",
+                        "User-Agent": self._user_agent,
+                    },
+                )
+                response = connection.getresponse()
+                text = response.read(65536 if 200 <= response.status < 300 else 512)
+                return response.status, _retry_after(response.headers), text
+            finally:
+                connection.close()
+
+
+def _left(deadline: Deadline) -> float:
+    remaining = deadline.remaining()
+    if remaining <= 0:
+        raise TimeoutError("the send's deadline passed")
+    return remaining
+
+
+def _lookup(host: str, deadline: Deadline) -> list[Address]:
+    """``getaddrinfo`` within the deadline (it cannot be interrupted: it runs in a daemon
+    thread that may finish after the send gave up)."""
+    result: list[Any] = []
+
+    def run() -> None:
         try:
-            with self._opener.open(request, timeout=self._timeout) as response:
-                response.read(65536)
-                return _classify(response.status, response.headers, b"", now)
-        except urllib.error.HTTPError as exc:
-            with exc:
-                text = exc.read(512)
-            return _classify(exc.code, exc.headers, text, now)
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            # Only the exception's type: its text may quote the URL.
-            reason = getattr(exc, "reason", exc)
-            return SendResult(SendStatus.RETRY, error=f"network error: {type(reason).__name__}")
+            result.append(socket.getaddrinfo(host, _HTTPS_PORT, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=run, name="notifpolicy-dns", daemon=True)
+    thread.start()
+    thread.join(_left(deadline))
+    if not result:
+        raise TimeoutError("name lookup did not finish within the deadline")
+    if isinstance(result[0], OSError):
+        raise result[0]
+    return [(str(info[4][0]), int(info[4][1])) for info in result[0]]
 
 
-def _classify(status: int, headers: Any, text: bytes, now: dt.datetime) -> SendResult:
+def _not_public(address: str) -> str | None:
+    """What kind of non-public address ``address`` is, or ``None`` for a public one."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind, flag in (
+        ("loopback", ip.is_loopback),
+        ("unspecified", ip.is_unspecified),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
+    ):
+        if flag:
+            return kind
+    return None if ip.is_global else "non-public"
+
+
+def _proxy_address(proxies: Mapping[str, str] | None) -> Address | None:
+    if not proxies or "https" not in proxies:
+        return None
+    parsed = urllib.parse.urlsplit(proxies["https"])
+    try:
+        port = parsed.port or 80
+    except ValueError:
+        port = 0
+    if parsed.scheme != "http" or not parsed.hostname or not port:
+        raise TransportError("proxies['https']: must be an http://host:port URL of a proxy")
+    return parsed.hostname, port
+
+
+def _tunnel(sock: socket.socket, target: Address, deadline: Deadline) -> None:
+    """``CONNECT`` through the proxy to the checked address (not the name)."""
+    ip = ipaddress.ip_address(target[0])
+    authority = f"[{ip}]:{target[1]}" if ip.version == 6 else f"{ip}:{target[1]}"
+    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode("ascii"))
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        sock.settimeout(_left(deadline))
+        chunk = sock.recv(4096)
+        if not chunk or len(reply) > _MAX_PROXY_REPLY:
+            raise ConnectionError("the proxy closed the tunnel")
+        reply += chunk
+    status_line = reply.split(b"\r\n", 1)[0].split()
+    if len(status_line) < 2 or status_line[1] != b"200":
+        raise ConnectionError("the proxy refused the tunnel")
+
+
+def _classify(
+    status: int, retry_after: dt.timedelta | dt.datetime | None, text: bytes, now: dt.datetime
+) -> SendResult:
     if 200 <= status < 300:
         return SendResult.sent()
     said = text.decode("utf-8", "replace").strip()[:_MAX_REASON]
     detail = f"HTTP {status}" + (f" ({said})" if said else "")
     if status == 429:
-        return SendResult(
-            SendStatus.RETRY,
-            retry_after=_retry_after(headers, now),
-            error=f"{detail}: rate limited",
-        )
+        when = retry_after
+        if isinstance(when, dt.timedelta):
+            when = now.astimezone(dt.UTC) + when
+        elif when is not None:
+            when = max(when, now)
+        return SendResult(SendStatus.RETRY, retry_after=when, error=f"{detail}: rate limited")
     if status >= 500:
         return SendResult(SendStatus.RETRY, error=detail)
     if 300 <= status < 400:
@@ -146,19 +286,22 @@ def _classify(status: int, headers: Any, text: bytes, now: dt.datetime) -> SendR
     )
 
 
-def _retry_after(headers: Any, now: dt.datetime) -> dt.datetime | None:
-    """``Retry-After`` as an instant: delta-seconds or an HTTP date; ``None`` if absent or bad."""
+def _retry_after(headers: Any) -> dt.timedelta | dt.datetime | None:
+    """``Retry-After``: delta-seconds (a delay) or an HTTP date (an instant); ``None`` if absent
+    or bad."""
     value = headers.get("Retry-After") if headers is not None else None
     if not value:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        # Capped at a day: a server's absurd value must not park a message for centuries.
-        return now.astimezone(dt.UTC) + dt.timedelta(seconds=min(int(value), _MAX_RETRY_AFTER))
+        # Capped at a day: a server's absurd value must not park a message for centuries (and
+        # 5,000 digits must not reach int(), which refuses over 4,300).
+        seconds = int(value) if len(value) <= 6 else _MAX_RETRY_AFTER
+        return dt.timedelta(seconds=min(seconds, _MAX_RETRY_AFTER))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         return None
-    return max(when, now)
+    return when
