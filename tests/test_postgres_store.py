@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import re
 import socket
 from collections.abc import Iterator
 from multiprocessing.synchronize import Barrier
@@ -36,7 +37,7 @@ from notifpolicy.adapters.postgres import DOCUMENT_SCHEMA, MIGRATIONS, PostgresS
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
 from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
-from tests._postgres import drop_schema, fresh_schema
+from tests._postgres import ROOT, drop_schema, fresh_schema
 
 pytestmark = pytest.mark.postgres
 
@@ -457,3 +458,24 @@ def test_every_store_makes_the_same_outbox_ids_and_ledger_keys(postgres_conninfo
     ]
     assert len(items) == 6
     assert {i[4] for i in items} == {OutboxStatus.SENT}
+
+
+# -- the guide ----------------------------------------------------------------------------------
+
+
+def test_the_guide_runs(postgres_conninfo, monkeypatch):
+    """docs/how-to/postgres.md's ``py`` blocks (tests/test_docs.py runs ``python`` blocks, which
+    have no server), in order, in one namespace, with DATABASE_URL set to the test server."""
+    page = ROOT / "docs" / "how-to" / "postgres.md"
+    blocks = re.findall(r"^```py\n(.*?)^```$", page.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(blocks) == 3
+    monkeypatch.setenv("DATABASE_URL", postgres_conninfo)
+    namespace: dict[str, Any] = {"__name__": "guide"}
+    try:
+        for block in blocks:
+            exec(compile(block, str(page), "exec"), namespace)  # noqa: S102 -- our own page
+        assert namespace["work_once"](namespace["workers"]) is None  # nothing left to do
+    finally:
+        if "store" in namespace:
+            namespace["store"].close()
+        drop_schema(postgres_conninfo, "notifpolicy")
