@@ -6,14 +6,17 @@ import datetime as dt
 import email
 import socket
 import threading
+import time
 from email.message import EmailMessage
 from email.policy import default
 
-from notifpolicy import Channel, Secret
+import pytest
+
+from notifpolicy import Channel, Secret, TransportError
 from notifpolicy._outbox import Delivery, OutboxItem, SendStatus
 from notifpolicy.adapters.smtp import SmtpTransport, _by_code
 
-from ._servers import free_port, smtp_server
+from ._servers import free_port, misbehaving_smtp, smtp_server
 
 NOW = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
 
@@ -179,3 +182,65 @@ def test_a_failed_quit_after_acceptance_is_still_sent():
         server.join(5)
     assert len(accepted) == 1
     assert result.status is SendStatus.SENT
+
+
+@pytest.mark.parametrize("mode", ["drip", "endless-ehlo"])
+def test_the_deadline_bounds_the_whole_exchange(mode):
+    """A greeting dripped one byte every 0.5 s, or an EHLO reply that never ends, never trips a
+    per-read timeout; the overall deadline ends the send anyway."""
+    with misbehaving_smtp(mode) as (port, _):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False, timeout=1
+        )
+        started = time.monotonic()
+        result = transport.send(delivery("anna@example.org"), now=NOW)
+        took = time.monotonic() - started
+    assert result.status is SendStatus.RETRY
+    assert result.error == "no answer within the 1 s deadline"
+    assert 0.9 < took < 2.0, took
+
+
+def test_starttls_required_but_not_offered_is_permanent():
+    with misbehaving_smtp("no-starttls") as (port, commands):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=True, timeout=5
+        )
+        result = transport.send(delivery("anna@example.org"), now=NOW)
+    assert result.status is SendStatus.PERMANENT
+    assert result.error is not None
+    assert "STARTTLS" in result.error
+    assert not any(c.upper().startswith("MAIL") for c in commands)  # nothing went in clear
+
+
+def test_a_non_ascii_recipient_without_smtputf8_is_permanent():
+    with misbehaving_smtp("no-starttls") as (port, commands):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False, timeout=5
+        )
+        result = transport.send(delivery("änna@example.org"), now=NOW)
+    assert result.status is SendStatus.PERMANENT
+    assert result.error is not None
+    assert "SMTPUTF8" in result.error
+    assert not any(c.upper().startswith("RCPT") for c in commands)
+
+
+def test_the_well_behaved_odd_server_still_takes_mail():
+    with misbehaving_smtp("no-starttls") as (port, commands):
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, sender="desk@example.org", starttls=False, timeout=5
+        )
+        result = transport.send(delivery("anna@example.org"), now=NOW)
+    assert result.status is SendStatus.SENT
+    assert [c.split(":")[0].split(" ")[0].upper() for c in commands] == [
+        "EHLO",
+        "MAIL",
+        "RCPT",
+        "DATA",
+        "QUIT",
+    ]
+
+
+@pytest.mark.parametrize("timeout", [0, -1, "5", 10_000])
+def test_a_bad_timeout_is_a_transport_error(timeout):
+    with pytest.raises(TransportError, match="timeout"):
+        SmtpTransport(host="127.0.0.1", sender="desk@example.org", timeout=timeout)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._saving import AuditEntry, FieldChange
 from notifpolicy.adapters.sqlite import DOCUMENT_SCHEMA, SqliteStore
 from notifpolicy.service import NotificationService
-from notifpolicy.testing.fakes import ManualClock, RecordingTransport
+from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
 
 T0 = dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC)  # a Monday morning, no quiet hours
 URL = "https://hooks.slack.com/services/T0/B0/SECRETPART"
@@ -340,3 +340,30 @@ def test_an_unreadable_held_item_costs_only_its_own_catch_up(path, store):
     assert [c.member_id for c in report.catchups] == ["olga"]
     assert [d.item.recipient for d in transports[Channel.EMAIL].sent] == ["olga"]
     assert "3 new conversations" in transports[Channel.EMAIL].sent[0].item.text
+
+
+class _PlainErrorStore(InMemoryStore):
+    """A host's store that reports a bad preferences table with a plain StorageError."""
+
+    def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
+        raise StorageError("preferences table: cannot be read")
+
+
+def test_a_plain_storage_error_stops_the_decisions_not_the_outbox():
+    store = _PlainErrorStore()
+    store.enqueue([item(1)])
+    transports = {c: RecordingTransport() for c in Channel}
+    service = NotificationService(
+        workspace_id="ws",
+        store=store,
+        roster=Host([OLGA, ANNA], []),
+        clock=ManualClock(T0),
+        transports=transports,
+        conversations=Host([OLGA, ANNA], [unassigned("c9")]),
+    )
+    report = service.tick(now=T0)
+    assert [str(e) for e in report.errors] == ["preferences table: cannot be read"]
+    assert report.escalations == ()
+    assert report.sent == ("ws:item:1",)
+    with pytest.raises(StorageError, match="preferences table"):
+        service.handle(ConversationCreated(id="e9", conversation_id="c9"), now=T0)

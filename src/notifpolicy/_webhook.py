@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from notifpolicy._errors import Problem, ValidationError
+
 __all__ = ["DEFAULT_WEBHOOK_HOSTS", "MAX_WEBHOOK_URL_LENGTH", "webhook_url_problem"]
 
 DEFAULT_WEBHOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
@@ -23,15 +25,69 @@ _PATH = re.compile(r"/services(?:/[A-Za-z0-9_-]+)+", re.ASCII)
 _SCHEME = "https://"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _FORBIDDEN = frozenset("%\\?#@")
+# One label: 1-63 letters, digits or '-', not starting or ending with '-'.  A full name is one
+# or more labels joined by dots, with no trailing dot (the URL check refuses one).
+_HOST_NAME = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+    re.ASCII,
+)
+_MAX_HOST = 253
 
 
 def _ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-def allowed_hosts(extra_hosts: Iterable[str] = ()) -> frozenset[str]:
-    """The default Slack hosts plus the host app's exact extra names, ASCII-lowercased."""
-    return DEFAULT_WEBHOOK_HOSTS | {_ascii_lower(h) for h in extra_hosts}
+def allowed_hosts(extra_hosts: Iterable[object] = ()) -> frozenset[str]:
+    """The default Slack hosts plus the host app's exact extra names, ASCII-lowercased.
+
+    Each extra name must be what a webhook URL's host may be (a name a URL could carry, so
+    one that can match): ASCII letters, digits and ``-`` in dot-separated labels, no trailing
+    dot, no port, nothing else.  Every bad entry is reported at once.
+
+    >>> sorted(allowed_hosts(["Hooks.Example.org"]))
+    ['hooks.example.org', 'hooks.slack-gov.com', 'hooks.slack.com']
+    >>> allowed_hosts(["hooks.example.org."])
+    Traceback (most recent call last):
+    ...
+    notifpolicy._errors.ValidationError: extra_webhook_hosts[0]: must be a host name ...
+    """
+    if isinstance(extra_hosts, str | bytes) or not isinstance(extra_hosts, Iterable):
+        raise ValidationError.single(
+            "extra_webhook_hosts",
+            "type",
+            f"must be a list of host names, got {type(extra_hosts).__name__}",
+        )
+    problems = []
+    names = set()
+    for index, host in enumerate(extra_hosts):
+        if not isinstance(host, str):
+            problems.append(
+                Problem(
+                    f"extra_webhook_hosts[{index}]",
+                    "type",
+                    f"must be a host name (a string), got {type(host).__name__}",
+                )
+            )
+        elif len(host) > _MAX_HOST or not _HOST_NAME.fullmatch(host):
+            problems.append(
+                Problem(
+                    f"extra_webhook_hosts[{index}]",
+                    "webhook_host",
+                    "must be a host name like hooks.example.org (letters, digits and '-' in "
+                    f"dot-separated labels; no trailing dot, port or scheme), got {_show(host)}",
+                )
+            )
+        else:
+            names.add(_ascii_lower(host))
+    if problems:
+        raise ValidationError(problems)
+    return DEFAULT_WEBHOOK_HOSTS | names
+
+
+def _show(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 100 else f"{shown[:100]}... ({len(text)} characters)"
 
 
 def webhook_url_problem(url: str, hosts: frozenset[str]) -> str | None:

@@ -70,6 +70,7 @@ from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._slack_payload import slack_payload
 from notifpolicy._timeutil import require_aware
+from notifpolicy._webhook import allowed_hosts
 from notifpolicy.ports import (
     Clock,
     ConversationSource,
@@ -191,7 +192,8 @@ class NotificationService:
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
         self._url_template = conversation_url_template
-        self._extra_hosts = tuple(extra_webhook_hosts)
+        # Checked once (a bad entry fails here, not at the first save); kept as the allowed set.
+        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
@@ -203,10 +205,11 @@ class NotificationService:
         # period would re-read and re-decode the whole week's held items.
         self._caught_up_until: dt.datetime | None = None
         self._batch = batch
-        if not (isinstance(lease, dt.timedelta) and isinstance(send_deadline, dt.timedelta)):
-            raise ValidationError.single(
-                "lease", "type", "lease and send_deadline must be datetime.timedelta values"
-            )
+        for name, value in (("lease", lease), ("send_deadline", send_deadline)):
+            if not isinstance(value, dt.timedelta):
+                raise ValidationError.single(
+                    name, "type", f"must be a datetime.timedelta, got {type(value).__name__}"
+                )
         if not dt.timedelta(0) < send_deadline < lease:
             raise ValidationError.single(
                 "lease",

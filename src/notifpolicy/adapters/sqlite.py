@@ -33,6 +33,7 @@ from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
+from notifpolicy._webhook import allowed_hosts
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "SqliteStore"]
 
@@ -131,7 +132,8 @@ class SqliteStore:
         # Stored documents are read back with the host's kinds and webhook hosts, as they
         # were validated when saved.
         self._kinds = kinds
-        self._extra_hosts = tuple(extra_webhook_hosts)
+        # Checked once (a bad entry fails here, not on every read); kept as the full allowed set.
+        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
         self._lock = threading.RLock()
         # The last settings document read per workspace and its value: the service reads the
         # settings on every handle, tick and next_wake_at, and validating the same document
