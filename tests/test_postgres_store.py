@@ -194,6 +194,17 @@ def test_a_schema_name_must_be_a_plain_sql_name(postgres_conninfo, name):
         PostgresStore(postgres_conninfo, schema=name)
 
 
+def test_bad_webhook_hosts_are_refused_before_connecting(postgres_conninfo, schema):
+    name = f"hosts-{schema}"
+    with pytest.raises(ValidationError, match=r"extra_webhook_hosts\[1\]: must be a host name"):
+        PostgresStore(
+            f"{postgres_conninfo} application_name={name}",
+            schema=schema,
+            extra_webhook_hosts=["hooks.example.org", "x."],
+        )
+    assert _sessions(postgres_conninfo, name) == 0
+
+
 def test_no_server_is_a_storage_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -58,6 +58,7 @@ from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
+from notifpolicy._webhook import allowed_hosts
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresStore"]
 
@@ -177,7 +178,9 @@ class PostgresStore:
             )
         self.schema = schema
         self._kinds = kinds
-        self._extra_hosts = tuple(extra_webhook_hosts)
+        # Checked once, before any connection (a bad entry fails here, not on every read);
+        # kept as the full allowed set, as in the SQLite adapter.
+        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
         self._quoted = sql.Identifier(schema)
         self._queries: dict[tuple[str, str], sql.Composed] = {}
         self._seen_lock = threading.Lock()
