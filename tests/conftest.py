@@ -11,6 +11,9 @@ import time
 
 from hypothesis import HealthCheck, settings
 
+# The session's PostgreSQL server, started on first use (see tests/_postgres.py).
+from tests._postgres import postgres_conninfo  # noqa: F401 -- a fixture, found by its name
+
 # Tests never depend on the machine's local zone.
 os.environ["TZ"] = "UTC"
 time.tzset()

@@ -21,9 +21,11 @@ from notifpolicy import (
 from notifpolicy._digest_report import ConversationRecord, Reply
 from notifpolicy._events import ConversationCreated, MemberMentioned
 from notifpolicy._outbox import OutboxItem, OutboxStatus, SendResult, SendStatus
+from notifpolicy.adapters.postgres import PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
 from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
+from tests._postgres import drop_schema, fresh_schema
 
 WS = "ws"
 URL = "https://hooks.slack.com/services/T0/B0/SECRETPART"
@@ -57,7 +59,7 @@ class Host:
 @attrs.define
 class World:
     service: NotificationService
-    store: InMemoryStore | SqliteStore
+    store: InMemoryStore | SqliteStore | PostgresStore
     clock: ManualClock
     host: Host
     transports: dict[Channel, RecordingTransport]
@@ -66,17 +68,29 @@ class World:
         return [d.item.recipient for d in self.transports[channel].sent]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterable[InMemoryStore | SqliteStore]:
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterable[InMemoryStore | SqliteStore | PostgresStore]:
     if request.param == "memory":
         yield InMemoryStore()
-    else:
+    elif request.param == "sqlite":
         with SqliteStore(tmp_path / "s.sqlite3") as s:
             yield s
+    else:
+        conninfo = request.getfixturevalue("postgres_conninfo")
+        schema = fresh_schema()
+        try:
+            with PostgresStore(conninfo, schema=schema) as pg:
+                yield pg
+        finally:
+            drop_schema(conninfo, schema)
 
 
 def make_world(
-    store: InMemoryStore | SqliteStore, settings: dict[str, object] | None = None, **kw: object
+    store: InMemoryStore | SqliteStore | PostgresStore,
+    settings: dict[str, object] | None = None,
+    **kw: object,
 ) -> World:
     clock = ManualClock(T0)
     host = Host([OWNER, ANNA, BOB])
@@ -118,6 +132,33 @@ def test_handle_decides_enqueues_and_sends(store):
     assert all(i.status is OutboxStatus.SENT for i in store.items(WS))
     assert all("SECRETPART" not in repr(i) for i in store.items(WS))
     assert w.transports[Channel.EMAIL].sent[0].destination == "olga@example.org"
+
+
+def test_handle_without_sending_records_and_a_worker_sends(store):
+    w = make_world(store, {"slack": {"webhook_url": URL}})
+    report = w.service.handle(created(), send=False)
+    # Email to olga and anna, in-app to anna and bob, push to anna, and Slack.
+    assert len(report.decisions) == 6
+    assert report.sent == ()
+    assert all(t.sent == [] for t in w.transports.values())
+    recorded = store.items(WS)
+    assert len(recorded) == 6
+    assert {i.status for i in recorded} == {OutboxStatus.PENDING}
+    assert {i.due_at for i in recorded} == {T0}
+    assert w.service.next_wake_at() == T0
+    # A worker process: its own service over the same store, its own transports.
+    transports = {c: RecordingTransport() for c in Channel}
+    worker = NotificationService(
+        workspace_id=WS, store=store, roster=w.host, clock=w.clock, transports=transports
+    )
+    sent = worker.tick().sent
+    assert sorted(sent) == sorted(i.id for i in recorded)
+    assert [d.item.recipient for d in transports[Channel.EMAIL].sent] == ["olga", "anna"]
+    assert all(t.sent == [] for t in w.transports.values())
+    assert {i.status for i in store.items(WS)} == {OutboxStatus.SENT}
+    # Handling the same event again records nothing new (the ids are the event's).
+    assert w.service.handle(created(), send=False).sent == ()
+    assert len(store.items(WS)) == 6
 
 
 def test_deferred_until_quiet_hours_end(store):

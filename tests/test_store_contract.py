@@ -1,11 +1,12 @@
-"""One contract for every store implementation: the in-memory fake and SQLite alike."""
+"""One contract for every store implementation: the in-memory fake, SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -28,9 +29,11 @@ from notifpolicy import (
     save_workspace_settings,
 )
 from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy.adapters.postgres import PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.ports import AuditLog, Ledger, Outbox, PreferencesStore, SettingsStore
 from notifpolicy.testing.fakes import InMemoryStore
+from tests._postgres import drop_schema, fresh_schema
 
 _RUNS = itertools.count()
 T0 = dt.datetime(2026, 3, 28, 21, 0, tzinfo=dt.UTC)
@@ -39,13 +42,40 @@ ANNA = Member("anna", Role.AGENT)
 URL = "https://hooks.slack.com/services/T1/B1/SECRET"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InMemoryStore | SqliteStore]:
-    if request.param == "memory":
-        yield InMemoryStore()
-    else:
-        with SqliteStore(tmp_path / "store.sqlite3") as s:
-            yield s
+AnyStore = InMemoryStore | SqliteStore | PostgresStore
+Opener = Callable[..., AnyStore]
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens stores of one kind with the given options (kinds, webhook hosts), all closed and
+    cleaned up afterwards."""
+    opened: list[SqliteStore | PostgresStore] = []
+    schemas: list[str] = []
+    conninfo = request.getfixturevalue("postgres_conninfo") if request.param == "postgres" else ""
+
+    def open_one(**options: Any) -> AnyStore:
+        if request.param == "memory":
+            return InMemoryStore()
+        if request.param == "sqlite":
+            opened.append(SqliteStore(tmp_path / f"store{len(opened)}.sqlite3", **options))
+        else:
+            schemas.append(fresh_schema())
+            opened.append(PostgresStore(conninfo, schema=schemas[-1], **options))
+        return opened[-1]
+
+    try:
+        yield open_one
+    finally:
+        for s in opened:
+            s.close()
+        for schema in schemas:
+            drop_schema(conninfo, schema)
+
+
+@pytest.fixture
+def store(open_store: Opener) -> AnyStore:
+    return open_store()
 
 
 def item(
@@ -101,49 +131,46 @@ def test_a_claim_with_a_bad_item_writes_nothing(store):
     assert store.claim("ws:k", [item(2)])
 
 
-def test_host_kinds_and_webhook_hosts_survive_the_round_trip(tmp_path):
+def test_host_kinds_and_webhook_hosts_survive_the_round_trip(open_store):
     kinds = KindRegistry.default().with_kinds(
         Kind("refund_requested", Recipients.ADMINS, overridable=True)
     )
     hosts = ["hooks.example.org"]
-    memory = InMemoryStore()
-    sqlite = SqliteStore(tmp_path / "s.sqlite3", kinds=kinds, extra_webhook_hosts=hosts)
-    for store in (memory, sqlite):
-        result = save_workspace_settings(
-            WorkspaceSettings(),
-            {
-                "defaults": {"refund_requested": False},
-                "slack": {"webhook_url": "https://hooks.example.org/services/T/B"},
-                "version": 1,
-            },
-            actor=ADMIN,
-            workspace_id="ws",
-            now=T0,
-            kinds=kinds,
-            extra_webhook_hosts=hosts,
-        )
-        assert result.audit is not None
-        store.save_settings(result.value, result.audit)
-        assert store.get_settings("ws") == result.value
-        prefs = save_member_preferences(
-            MemberPreferences(),
-            {"overrides": {"refund_requested": False}, "version": 1},
-            actor=ANNA,
-            member_id="anna",
-            workspace_id="ws",
-            now=T0,
-            kinds=kinds,
-        )
-        assert prefs.audit is not None
-        store.save_preferences("anna", prefs.value, prefs.audit)
-        assert store.get_preferences("ws", "anna") == prefs.value
-    sqlite.close()
+    store = open_store(kinds=kinds, extra_webhook_hosts=hosts)
+    result = save_workspace_settings(
+        WorkspaceSettings(),
+        {
+            "defaults": {"refund_requested": False},
+            "slack": {"webhook_url": "https://hooks.example.org/services/T/B"},
+            "version": 1,
+        },
+        actor=ADMIN,
+        workspace_id="ws",
+        now=T0,
+        kinds=kinds,
+        extra_webhook_hosts=hosts,
+    )
+    assert result.audit is not None
+    store.save_settings(result.value, result.audit)
+    assert store.get_settings("ws") == result.value
+    prefs = save_member_preferences(
+        MemberPreferences(),
+        {"overrides": {"refund_requested": False}, "version": 1},
+        actor=ANNA,
+        member_id="anna",
+        workspace_id="ws",
+        now=T0,
+        kinds=kinds,
+    )
+    assert prefs.audit is not None
+    store.save_preferences("anna", prefs.value, prefs.audit)
+    assert store.get_preferences("ws", "anna") == prefs.value
 
 
-def test_text_sqlite_cannot_store_is_a_storage_error(store):
+def test_text_a_database_cannot_store_is_a_storage_error(store):
     bad = attrs.evolve(item(1), subject="half a surrogate \ud800")
     with pytest.raises(StorageError):
-        store.enqueue([bad]) if isinstance(store, SqliteStore) else _raise_storage()
+        store.enqueue([bad]) if not isinstance(store, InMemoryStore) else _raise_storage()
     assert store.items("ws") == ()
 
 

@@ -278,8 +278,15 @@ class NotificationService:
 
     # -- events ---------------------------------------------------------------------------------
 
-    def handle(self, event: Event, *, now: dt.datetime | None = None) -> TickReport:
-        """Decide ``event``, put its deliveries in the outbox, then send what is due."""
+    def handle(
+        self, event: Event, *, now: dt.datetime | None = None, send: bool = True
+    ) -> TickReport:
+        """Decide ``event``, put its deliveries in the outbox, then send what is due.
+
+        With ``send=False`` it returns once the deliveries are recorded, sending nothing: an
+        app server answering a web request does that, and workers send on ``tick``.  The
+        deliveries are as safe either way: they are in the outbox before ``handle`` returns.
+        """
         at = self._now(now)
         tally = _Tally()
         settings, roster, preferences = self._facts(tally)
@@ -295,7 +302,8 @@ class NotificationService:
         )
         self._store.enqueue(self._items(event, decisions, settings, roster, at))
         tally.decisions.extend(decisions)
-        self._send_due(at, settings, roster, tally, fixed=now is not None)
+        if send:
+            self._send_due(at, settings, roster, tally, fixed=now is not None)
         return tally.report()
 
     def _items(

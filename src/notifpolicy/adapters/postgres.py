@@ -1,0 +1,777 @@
+"""The PostgreSQL adapter: every store port in one schema of a PostgreSQL database.
+
+Install with ``pip install "notifpolicy[postgres]"`` (psycopg 3 and psycopg_pool).
+
+Theory of operation:
+
+- One :class:`psycopg_pool.ConnectionPool` per store; a process opens one store and shares it
+  between its threads.  Connections run in autocommit: a read is one statement, and every write
+  is one explicit transaction, so it commits or rolls back whole.
+- Every table lives in one schema (``notifpolicy`` unless the host names another), created and
+  brought forward by :data:`MIGRATIONS` on first use.  The applied versions are rows of
+  ``schema_migrations``; a store that finds the latest one there starts without taking any lock.
+  Otherwise it migrates inside one transaction holding a transaction-level advisory lock keyed
+  by the schema name, so two processes starting at once migrate once (the second waits, then
+  finds the work done).  DDL is transactional in PostgreSQL: a failed migration leaves nothing.
+- Saves are compare-and-set: the stored row is read ``FOR UPDATE`` (a first save inserts with
+  ``ON CONFLICT DO NOTHING``, and a lost insert race re-reads), the version is checked with
+  :func:`~notifpolicy.check_stored_version`, and the row and its audit entry commit together.
+- The audit log is append-only: a trigger refuses ``UPDATE``, ``DELETE`` and ``TRUNCATE``.
+- A ledger claim inserts its key with ``ON CONFLICT DO NOTHING``; the caller whose insert
+  counted writes the outbox rows in the same transaction.  A concurrent claimer of the same key
+  waits for that transaction and then finds the key taken: exactly one ``True``.
+- ``lease_due`` selects the due rows ``FOR UPDATE SKIP LOCKED`` and moves their ``due_at`` to the
+  lease's end in the same statement, so concurrent workers take disjoint rows and never wait for
+  each other.  Every instant compared is one the service passed in; the database server's clock
+  is never read (``now()`` appears nowhere), so tests run on a manual clock.
+- Instants are ``timestamptz`` (microsecond precision, read back in UTC).  Settings,
+  preferences and audit documents are ``json`` (the text as written: ``jsonb`` would refuse a
+  ``\\u0000`` inside a string), with their document schema in a column beside them.
+- Every database or driver error is a :class:`~notifpolicy.StorageError`; a stored row that does
+  not parse is a ``StorageError`` naming its table and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, LiteralString, TypeVar, cast
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from notifpolicy._errors import (
+    NotifPolicyError,
+    StorageError,
+    UnreadableRowsError,
+    ValidationError,
+)
+from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._preferences import MemberPreferences
+from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
+from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._timeutil import require_aware
+from notifpolicy._webhook import allowed_hosts
+
+__all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresStore"]
+
+T = TypeVar("T")
+
+DOCUMENT_SCHEMA = 1
+"""The version of the settings and preferences documents' shape, stored beside each."""
+
+# Each migration is one script; ``{s}`` stands for the quoted schema name.  Never edit a
+# released one: append a new script.
+MIGRATIONS: tuple[LiteralString, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE {s}.settings (
+        workspace_id text PRIMARY KEY,
+        version integer NOT NULL,
+        doc_schema integer NOT NULL,
+        doc json NOT NULL
+    );
+    CREATE TABLE {s}.preferences (
+        workspace_id text NOT NULL,
+        member_id text NOT NULL,
+        version integer NOT NULL,
+        doc_schema integer NOT NULL,
+        doc json NOT NULL,
+        PRIMARY KEY (workspace_id, member_id)
+    );
+    CREATE TABLE {s}.audit (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        workspace_id text NOT NULL,
+        key text NOT NULL UNIQUE,
+        doc json NOT NULL
+    );
+    CREATE INDEX audit_by_workspace ON {s}.audit (workspace_id, seq);
+    CREATE FUNCTION {s}.audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+    CREATE TRIGGER audit_no_update_or_delete BEFORE UPDATE OR DELETE ON {s}.audit
+        FOR EACH ROW EXECUTE FUNCTION {s}.audit_is_append_only();
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {s}.audit
+        FOR EACH STATEMENT EXECUTE FUNCTION {s}.audit_is_append_only();
+    CREATE TABLE {s}.ledger (
+        key text PRIMARY KEY
+    );
+    CREATE TABLE {s}.outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id text PRIMARY KEY,
+        workspace_id text NOT NULL,
+        event_id text NOT NULL,
+        conversation_id text,
+        recipient text NOT NULL,
+        channel text NOT NULL,
+        kinds text[] NOT NULL,
+        due_at timestamptz NOT NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL,
+        last_error text,
+        subject text NOT NULL,
+        text text NOT NULL,
+        html text,
+        body text
+    );
+    CREATE INDEX outbox_by_status ON {s}.outbox (workspace_id, status, due_at);
+    CREATE INDEX outbox_by_seq ON {s}.outbox (workspace_id, seq);
+    """,
+)
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_COLUMNS = sql.SQL(
+    "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
+    "attempts, last_error, subject, text, html, body"
+)
+_PENDING = OutboxStatus.PENDING.value
+_HELD = OutboxStatus.HELD.value
+
+
+def _utc(at: dt.datetime, path: str) -> dt.datetime:
+    # A naive instant would be read by the server in its own zone: refused, like everywhere.
+    return require_aware(at, path=path).astimezone(dt.UTC)
+
+
+def _describe(exc: BaseException) -> str:
+    """The error's own first line (PostgreSQL's primary message when there is one): no DETAIL
+    lines, which can quote the values of a row."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    text = primary or str(exc).split("\n", 1)[0]
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+class PostgresStore:
+    """Settings, preferences, audit log, ledger and outbox in one PostgreSQL schema.
+
+    ``conninfo`` is a libpq connection string (``"host=db.internal dbname=app user=app"`` or a
+    ``postgresql://`` URL); ``schema`` is where the tables go (created when missing, with the
+    privileges of the connecting role).  One instance holds a pool of at most
+    ``max_connections`` connections and may be shared by threads; each process opens its own.
+    ``timeout`` (seconds) bounds the wait for the first connection and for a free one.
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        schema: str = "notifpolicy",
+        kinds: KindRegistry | None = None,
+        extra_webhook_hosts: Iterable[str] = (),
+        min_connections: int = 1,
+        max_connections: int = 4,
+        timeout: float = 30.0,
+    ) -> None:
+        if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
+            raise ValidationError.single(
+                "schema",
+                "format",
+                "must be a lower-case SQL name (letters, digits, underscores; at most 63), "
+                f"got {schema!r:.100}",
+            )
+        self.schema = schema
+        self._kinds = kinds
+        # Checked once, before any connection (a bad entry fails here, not on every read);
+        # kept as the full allowed set, as in the SQLite adapter.
+        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
+        self._quoted = sql.Identifier(schema)
+        self._queries: dict[tuple[str, str], sql.Composed] = {}
+        self._seen_lock = threading.Lock()
+        # The last settings document read per workspace and its value, as in the SQLite
+        # adapter: the service reads the settings on every handle and tick.
+        self._settings_seen: dict[str, tuple[str, WorkspaceSettings]] = {}
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=min_connections,
+            max_size=max(max_connections, min_connections),
+            timeout=timeout,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            open=False,
+            name=f"notifpolicy-{schema}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+            self._migrate()
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise StorageError(f"cannot open the PostgreSQL store: {_describe(exc)}") from exc
+        except BaseException:
+            self._pool.close()  # a refused schema: no connection is left behind
+            raise
+
+    @staticmethod
+    def _configure(conn: psycopg.Connection[Any]) -> None:
+        # Instants come back in UTC whatever the server's default zone is.  (The zone only
+        # shapes how values are shown; comparisons are between the service's instants.)
+        conn.execute("SET TIME ZONE 'UTC'")
+
+    def close(self) -> None:
+        """Close every connection of the pool."""
+        self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _q(self, text: LiteralString, where: LiteralString = "") -> sql.Composed:
+        """``text`` with ``{s}`` as the quoted schema, ``{cols}`` as the outbox columns and
+        ``{where}`` as an extra condition, composed once."""
+        query = self._queries.get((text, where))
+        if query is None:
+            query = sql.SQL(text).format(s=self._quoted, cols=_COLUMNS, where=sql.SQL(where))
+            self._queries[(text, where)] = query
+        return query
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[psycopg.Cursor[Any]]:
+        """One transaction: everything in it commits together or not at all."""
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except (psycopg.Error, UnicodeError) as exc:
+            raise StorageError(f"cannot {what}: {_describe(exc)}") from exc
+
+    def _read(
+        self, what: str, query: sql.SQL | sql.Composed, args: Sequence[Any] = ()
+    ) -> list[Any]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(query, args).fetchall()
+        except (psycopg.Error, UnicodeError) as exc:
+            raise StorageError(f"cannot read {what}: {_describe(exc)}") from exc
+
+    @property
+    def schema_version(self) -> int:
+        """The newest migration applied to the schema."""
+        rows = self._read(
+            "the schema version", self._q("SELECT max(version) FROM {s}.schema_migrations")
+        )
+        return int(rows[0][0] or 0)
+
+    def _migrate(self) -> None:
+        latest = len(MIGRATIONS)
+        if self._applied_version() == latest:
+            return  # the common case: no lock, no DDL
+        # Two processes starting at once: the second waits here until the first committed.
+        lock_key = int.from_bytes(
+            hashlib.sha256(f"notifpolicy schema {self.schema}".encode()).digest()[:8],
+            "big",
+            signed=True,
+        )
+        with self._write("migrate the schema") as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))
+            cur.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
+            cur.execute(
+                self._q(
+                    "CREATE TABLE IF NOT EXISTS {s}.schema_migrations (version integer PRIMARY KEY)"
+                )
+            )
+            current = cur.execute(self._q("SELECT max(version) FROM {s}.schema_migrations"))
+            row = current.fetchone()
+            version = int(row[0] or 0) if row else 0
+            if version > latest:
+                raise StorageError(
+                    f"schema {self.schema!r} is at version {version}, newer than this library "
+                    f"knows ({latest}); upgrade notifpolicy"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                cur.execute(sql.SQL(script).format(s=self._quoted))
+                cur.execute(
+                    self._q("INSERT INTO {s}.schema_migrations (version) VALUES (%s)"), (number,)
+                )
+
+    def _applied_version(self) -> int | None:
+        """The schema's version, or ``None`` when it has no migrations table yet."""
+        exists = self._read(
+            "the schema version",
+            sql.SQL("SELECT to_regclass(%s)"),
+            (f'"{self.schema}".schema_migrations',),  # the name matched _SCHEMA_NAME
+        )
+        if exists[0][0] is None:
+            return None
+        return self.schema_version
+
+    # -- settings and preferences ---------------------------------------------------------------
+
+    def get_settings(self, workspace_id: str) -> WorkspaceSettings:
+        rows = self._read(
+            "settings",
+            self._q("SELECT doc_schema, doc::text FROM {s}.settings WHERE workspace_id = %s"),
+            (workspace_id,),
+        )
+        if not rows:
+            return WorkspaceSettings()
+        doc_schema, text = rows[0]
+        with self._seen_lock:
+            seen = self._settings_seen.get(workspace_id)
+        if seen is not None and doc_schema == DOCUMENT_SCHEMA and seen[0] == text:
+            return seen[1]
+        settings = self._decode(
+            doc_schema,
+            text,
+            self._load_settings,
+            f"settings row workspace_id={_quote(workspace_id)}",
+        )
+        with self._seen_lock:
+            self._settings_seen[workspace_id] = (text, settings)
+        return settings
+
+    def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
+        doc = json.dumps(settings.to_dict(), sort_keys=True)
+        with self._write("save the settings") as cur:
+            self._compare_and_set(
+                cur,
+                audit,
+                settings.version,
+                select=self._q(
+                    "SELECT version FROM {s}.settings WHERE workspace_id = %s FOR UPDATE"
+                ),
+                insert=self._q(
+                    "INSERT INTO {s}.settings (workspace_id, version, doc_schema, doc) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id) DO NOTHING"
+                ),
+                update=self._q(
+                    "UPDATE {s}.settings SET version = %s, doc_schema = %s, doc = %s "
+                    "WHERE workspace_id = %s"
+                ),
+                key=(audit.workspace_id,),
+                doc=doc,
+            )
+
+    def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
+        rows = self._read(
+            "preferences",
+            self._q(
+                "SELECT doc_schema, doc::text FROM {s}.preferences "
+                "WHERE workspace_id = %s AND member_id = %s"
+            ),
+            (workspace_id, member_id),
+        )
+        if not rows:
+            return MemberPreferences()
+        doc_schema, text = rows[0]
+        return self._decode(
+            doc_schema, text, self._load_preferences, _preferences_row(workspace_id, member_id)
+        )
+
+    def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
+        rows = self._read(
+            "preferences",
+            self._q(
+                "SELECT member_id, doc_schema, doc::text FROM {s}.preferences "
+                "WHERE workspace_id = %s ORDER BY member_id"
+            ),
+            (workspace_id,),
+        )
+        found: dict[str, MemberPreferences] = {}
+        errors: list[StorageError] = []
+        for member_id, doc_schema, text in rows:
+            try:
+                found[member_id] = self._decode(
+                    doc_schema,
+                    text,
+                    self._load_preferences,
+                    _preferences_row(workspace_id, member_id),
+                )
+            except StorageError as exc:
+                errors.append(exc)
+        if errors:
+            raise UnreadableRowsError(errors, found.items())
+        return found
+
+    def save_preferences(
+        self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
+    ) -> None:
+        doc = json.dumps(preferences.to_dict(), sort_keys=True)
+        with self._write("save the preferences") as cur:
+            self._compare_and_set(
+                cur,
+                audit,
+                preferences.version,
+                select=self._q(
+                    "SELECT version FROM {s}.preferences "
+                    "WHERE workspace_id = %s AND member_id = %s FOR UPDATE"
+                ),
+                insert=self._q(
+                    "INSERT INTO {s}.preferences "
+                    "(workspace_id, member_id, version, doc_schema, doc) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (workspace_id, member_id) DO NOTHING"
+                ),
+                update=self._q(
+                    "UPDATE {s}.preferences SET version = %s, doc_schema = %s, doc = %s "
+                    "WHERE workspace_id = %s AND member_id = %s"
+                ),
+                key=(audit.workspace_id, member_id),
+                doc=doc,
+            )
+
+    def _compare_and_set(
+        self,
+        cur: psycopg.Cursor[Any],
+        audit: AuditEntry,
+        new_version: int,
+        *,
+        select: sql.Composed,
+        insert: sql.Composed,
+        update: sql.Composed,
+        key: tuple[str, ...],
+        doc: str,
+    ) -> None:
+        row = cur.execute(select, key).fetchone()
+        check_stored_version(1 if row is None else row[0], new_version, audit)
+        if row is None:
+            cur.execute(insert, (*key, new_version, DOCUMENT_SCHEMA, doc))
+            if cur.rowcount != 1:
+                # Another first save committed between our read and our insert: read its row
+                # (now locked for us) and let the version rule decide.
+                row = cur.execute(select, key).fetchone()
+                check_stored_version(row[0] if row else 1, new_version, audit)
+                cur.execute(update, (new_version, DOCUMENT_SCHEMA, doc, *key))
+        else:
+            cur.execute(update, (new_version, DOCUMENT_SCHEMA, doc, *key))
+        self._append_audit(cur, audit)
+
+    def _load_settings(self, data: Any) -> WorkspaceSettings:
+        return WorkspaceSettings.from_dict(
+            data, kinds=self._kinds, extra_webhook_hosts=self._extra_hosts
+        )
+
+    def _load_preferences(self, data: Any) -> MemberPreferences:
+        # Lenient as the spec allows: overrides for kinds no longer overridable are dropped.
+        preferences, _warnings = MemberPreferences.from_stored(data, kinds=self._kinds)
+        return preferences
+
+    @staticmethod
+    def _decode(doc_schema: Any, text: str, load: Callable[[Any], T], where: str) -> T:
+        """One stored document; anything wrong with it is a StorageError naming ``where``."""
+        if doc_schema != DOCUMENT_SCHEMA:
+            raise StorageError(
+                f"{where}: document schema {_quote(doc_schema)}, expected {DOCUMENT_SCHEMA}"
+            )
+        try:
+            return load(json.loads(text))
+        except _UNREADABLE as exc:
+            raise _unreadable(where, exc) from exc
+
+    # -- audit log ------------------------------------------------------------------------------
+
+    def _append_audit(self, cur: psycopg.Cursor[Any], audit: AuditEntry) -> None:
+        doc = {
+            "workspace_id": audit.workspace_id,
+            "actor_id": audit.actor_id,
+            "at": audit.at.isoformat(),
+            "target": audit.target,
+            "version_before": audit.version_before,
+            "version_after": audit.version_after,
+            "changes": [[c.path, c.old, c.new] for c in audit.changes],
+        }
+        cur.execute(
+            self._q("INSERT INTO {s}.audit (workspace_id, key, doc) VALUES (%s, %s, %s)"),
+            (audit.workspace_id, audit.key, json.dumps(doc)),
+        )
+
+    def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
+        rows = self._read(
+            "the audit log",
+            self._q("SELECT seq, doc::text FROM {s}.audit WHERE workspace_id = %s ORDER BY seq"),
+            (workspace_id,),
+        )
+        entries: list[AuditEntry] = []
+        errors: list[StorageError] = []
+        for seq, text in rows:
+            try:
+                entries.append(_audit_entry(json.loads(text)))
+            except _UNREADABLE as exc:
+                errors.append(_unreadable(f"audit row seq={seq}", exc))
+        if errors:
+            raise UnreadableRowsError(errors, entries)
+        return tuple(entries)
+
+    # -- ledger and outbox ----------------------------------------------------------------------
+
+    def claim(self, key: str, items: Sequence[OutboxItem]) -> bool:
+        rows = [_item_row(i) for i in items]  # checked before anything is written
+        with self._write("claim") as cur:
+            cur.execute(
+                self._q("INSERT INTO {s}.ledger (key) VALUES (%s) ON CONFLICT DO NOTHING"),
+                (key,),
+            )
+            if cur.rowcount != 1:
+                return False
+            self._insert(cur, rows)
+            return True
+
+    def claimed(self, keys: Iterable[str]) -> frozenset[str]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return frozenset()
+        rows = self._read(
+            "the ledger", self._q("SELECT key FROM {s}.ledger WHERE key = ANY(%s)"), (wanted,)
+        )
+        return frozenset(r[0] for r in rows)
+
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        rows = [_item_row(i) for i in items]
+        if not rows:
+            return
+        with self._write("enqueue") as cur:
+            self._insert(cur, rows)
+
+    def _insert(self, cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            cur.executemany(
+                self._q(
+                    "INSERT INTO {s}.outbox ({cols}) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (id) DO NOTHING"
+                ),
+                rows,
+            )
+
+    def lease_due(
+        self,
+        workspace_id: str,
+        now: dt.datetime,
+        limit: int,
+        *,
+        lease_until: dt.datetime,
+        channels: Collection[Channel] | None = None,
+    ) -> tuple[OutboxItem, ...]:
+        args: list[Any] = [workspace_id, _PENDING, _utc(now, "now")]
+        where: LiteralString = ""
+        if channels is not None:
+            where = " AND channel = ANY(%s)"
+            args.append(sorted(c.value for c in channels))
+        lease = require_aware(lease_until, path="lease_until")
+        args += [limit, lease]
+        # Rows another worker is leasing right now are skipped, not waited for; the lease
+        # (a later due_at) is written in the same statement that picks the rows.
+        query = self._q(
+            "WITH due AS ("
+            "SELECT id, due_at AS was FROM {s}.outbox "
+            "WHERE workspace_id = %s AND status = %s AND due_at <= %s{where} "
+            "ORDER BY due_at, seq LIMIT %s FOR UPDATE SKIP LOCKED) "
+            "UPDATE {s}.outbox AS o SET due_at = %s FROM due WHERE o.id = due.id "
+            "RETURNING o.seq, o.id, o.workspace_id, o.event_id, o.conversation_id, "
+            "o.recipient, o.channel, o.kinds, due.was, o.status, o.attempts, o.last_error, "
+            "o.subject, o.text, o.html, o.body",
+            where,
+        )
+        with self._write("lease due items") as cur:
+            rows = cur.execute(query, args).fetchall()
+        rows.sort(key=lambda r: (r[8], r[0]))  # oldest first, as they were before the lease
+        # Unreadable rows are leased too: reported now, they come back when the lease ends
+        # instead of on every tick.
+        return _items([r[1:] for r in rows], leased_until=lease)
+
+    def next_due_at(
+        self, workspace_id: str, *, channels: Collection[Channel] | None = None
+    ) -> dt.datetime | None:
+        args: list[Any] = [workspace_id, _PENDING]
+        where: LiteralString = ""
+        if channels is not None:
+            where = " AND channel = ANY(%s)"
+            args.append(sorted(c.value for c in channels))
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT min(due_at) FROM {s}.outbox WHERE workspace_id = %s AND status = %s{where}",
+                where,
+            ),
+            args,
+        )
+        return cast(dt.datetime | None, rows[0][0])
+
+    def next_held_at(self, workspace_id: str, after: dt.datetime) -> dt.datetime | None:
+        rows = self._read(  # the (workspace_id, status, due_at) index answers it
+            "the outbox",
+            self._q(
+                "SELECT min(due_at) FROM {s}.outbox "
+                "WHERE workspace_id = %s AND status = %s AND due_at > %s"
+            ),
+            (workspace_id, _HELD, _utc(after, "after")),
+        )
+        return cast(dt.datetime | None, rows[0][0])
+
+    def held(
+        self, workspace_id: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT {cols} FROM {s}.outbox WHERE workspace_id = %s "
+                "AND status = %s AND due_at >= %s AND due_at < %s ORDER BY seq"
+            ),
+            (workspace_id, _HELD, _utc(start, "start"), _utc(end, "end")),
+        )
+        return _items(rows)
+
+    def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
+        return self._mark(item, "status = %s, last_error = NULL", (OutboxStatus.SENT.value,))
+
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        return self._mark(
+            item,
+            "status = %s, last_error = %s, due_at = %s",
+            (_PENDING, error, _utc(retry_at, "retry_at")),
+        )
+
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        return self._mark(item, "status = %s, last_error = %s", (OutboxStatus.FAILED.value, error))
+
+    def _mark(self, item: OutboxItem, assignments: LiteralString, args: tuple[Any, ...]) -> bool:
+        if item.leased_until is None:
+            raise StorageError(
+                f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
+                "returned (they carry the lease they were taken under)"
+            )
+        with self._write("record the outcome") as cur:
+            # Fenced: the row changes only while it is still pending under the lease this item
+            # was taken with (a later lease moved due_at; an earlier mark raised attempts).
+            # The UPDATE locks the row, so a concurrent lease_due skips it until we commit.
+            cur.execute(
+                self._q(
+                    "UPDATE {s}.outbox SET {where}, attempts = attempts + 1 "
+                    "WHERE id = %s AND status = %s AND due_at = %s AND attempts = %s",
+                    assignments,
+                ),
+                (*args, item.id, _PENDING, item.leased_until, item.attempts),
+            )
+            if cur.rowcount == 1:
+                return True
+            cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
+            if cur.fetchone() is None:
+                raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+            return False
+
+    def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            "the outbox",
+            self._q("SELECT {cols} FROM {s}.outbox WHERE workspace_id = %s ORDER BY seq"),
+            (workspace_id,),
+        )
+        return _items(rows)
+
+
+def _item_row(item: OutboxItem) -> tuple[Any, ...]:
+    if not isinstance(item, OutboxItem):
+        raise StorageError(f"the outbox takes OutboxItem values, got {type(item).__name__}")
+    return (
+        item.id,
+        item.workspace_id,
+        item.event_id,
+        item.conversation_id,
+        item.recipient,
+        item.channel.value,
+        list(item.kinds),
+        _utc(item.due_at, "item.due_at"),
+        item.status.value,
+        item.attempts,
+        item.last_error,
+        item.subject,
+        item.text,
+        item.html,
+        item.body,
+    )
+
+
+def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
+    kinds = row[6]
+    if not all(isinstance(k, str) for k in kinds):
+        raise TypeError(f"kinds must be text, got {_quote(kinds)}")
+    return OutboxItem(
+        id=row[0],
+        workspace_id=row[1],
+        event_id=row[2],
+        conversation_id=row[3],
+        recipient=row[4],
+        channel=Channel(row[5]),
+        kinds=tuple(kinds),
+        due_at=row[7],
+        status=OutboxStatus(row[8]),
+        attempts=row[9],
+        last_error=row[10],
+        subject=row[11],
+        text=row[12],
+        html=row[13],
+        body=row[14],
+        leased_until=leased_until,
+    )
+
+
+def _items(
+    rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
+) -> tuple[OutboxItem, ...]:
+    """The rows as items; unreadable ones are left out and reported together at the end."""
+    items: list[OutboxItem] = []
+    errors: list[StorageError] = []
+    for row in rows:
+        try:
+            items.append(_row_item(row, leased_until))
+        except _UNREADABLE as exc:
+            errors.append(_unreadable(f"outbox row id={_quote(row[0])}", exc))
+    if errors:
+        raise UnreadableRowsError(errors, items)
+    return tuple(items)
+
+
+def _audit_entry(d: Any) -> AuditEntry:
+    at = dt.datetime.fromisoformat(d["at"])
+    require_aware(at, path="at")
+    return AuditEntry(
+        d["workspace_id"],
+        d["actor_id"],
+        at,
+        d["target"],
+        d["version_before"],
+        d["version_after"],
+        tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
+    )
+
+
+def _preferences_row(workspace_id: str, member_id: str) -> str:
+    return f"preferences row workspace_id={_quote(workspace_id)} member_id={_quote(member_id)}"
+
+
+# What reading a corrupt row can raise: JSON that does not parse (ValueError), a missing key
+# (LookupError), a wrong type (TypeError, AttributeError), a document nested too deep
+# (RecursionError), an out-of-range instant (OverflowError), or a document our loaders refuse.
+# (The same list, quoting and wording as the SQLite adapter's.)
+_UNREADABLE = (
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    NotifPolicyError,
+)
+_QUOTE_LIMIT = 100
+
+
+def _quote(value: object) -> str:
+    """``repr(value)`` cut to about 100 characters: messages stay short whatever was stored."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over the interpreter's digit limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= _QUOTE_LIMIT else f"{text[:_QUOTE_LIMIT]}... ({len(text)} chars)"
+
+
+def _unreadable(where: str, exc: BaseException) -> StorageError:
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    if len(detail) > _QUOTE_LIMIT:
+        detail = detail[:_QUOTE_LIMIT] + "..."
+    return StorageError(f"{where}: cannot be read ({type(exc).__name__}: {detail})")
