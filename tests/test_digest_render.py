@@ -28,6 +28,8 @@ from notifpolicy._digest import DigestReport, build_report
 from notifpolicy._digest_render import render_digest
 from notifpolicy._digest_report import ConversationRecord, Reply
 
+from ._required import BROWSER, skip_unless_required
+
 GOLDEN = Path(__file__).resolve().parent.parent / "docs" / "samples" / "digests"
 SETTINGS = WorkspaceSettings.from_dict(
     {
@@ -615,7 +617,7 @@ def test_the_email_in_headless_chromium(language, dark, tmp_path):
     pixels, and keeps the screenshot for the docs (``docs/_static/digest-<language>.png``)."""
     if CHROMIUM is None:
         reason = "chromium is not installed (Debian: apt-get install chromium): no screenshot"
-        pytest.skip(reason)
+        skip_unless_required(reason, BROWSER)
     page = tmp_path / f"digest-{language}.html"
     email = render_digest(weekly_report(), roster=ROSTER, language=language)
     page.write_text(email.html, encoding="utf-8")

@@ -26,6 +26,7 @@ from notifpolicy import diff
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
+from ._required import BROWSER, skip_unless_required
 from ._webapp import WORKSPACE_ID, copy_seed, make_seed, open_app, running, store_of
 
 pytestmark = pytest.mark.browser
@@ -44,15 +45,17 @@ CHROMIUM_ARGS = [
 ]
 
 if not CHROMIUM.exists():
-    pytest.skip(
+    skip_unless_required(
         f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)",
-        allow_module_level=True,
+        BROWSER,
+        module=True,
     )
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="browser tests need Playwright for Python (the test group)",
-    exc_type=ImportError,
-)
+try:
+    from playwright import sync_api
+except ImportError:  # pragma: no cover - the test group installs it
+    skip_unless_required(
+        "browser tests need Playwright for Python (the test group)", BROWSER, module=True
+    )
 
 
 @pytest.fixture(scope="module")
