@@ -123,12 +123,16 @@ MIGRATIONS: tuple[LiteralString, ...] = (
     CREATE INDEX outbox_by_status ON {s}.outbox (workspace_id, status, due_at);
     CREATE INDEX outbox_by_seq ON {s}.outbox (workspace_id, seq);
     """,
+    # 2: digest emails carry their one-click unsubscribe URL (List-Unsubscribe).
+    """
+    ALTER TABLE {s}.outbox ADD COLUMN unsubscribe_url text;
+    """,
 )
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _COLUMNS = sql.SQL(
     "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
-    "attempts, last_error, subject, text, html, body"
+    "attempts, last_error, subject, text, html, body, unsubscribe_url"
 )
 _PENDING = OutboxStatus.PENDING.value
 _HELD = OutboxStatus.HELD.value
@@ -534,7 +538,7 @@ class PostgresStore:
             cur.executemany(
                 self._q(
                     "INSERT INTO {s}.outbox ({cols}) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (id) DO NOTHING"
                 ),
                 rows,
@@ -566,7 +570,7 @@ class PostgresStore:
             "UPDATE {s}.outbox AS o SET due_at = %s FROM due WHERE o.id = due.id "
             "RETURNING o.seq, o.id, o.workspace_id, o.event_id, o.conversation_id, "
             "o.recipient, o.channel, o.kinds, due.was, o.status, o.attempts, o.last_error, "
-            "o.subject, o.text, o.html, o.body",
+            "o.subject, o.text, o.html, o.body, o.unsubscribe_url",
             where,
         )
         with self._write("lease due items") as cur:
@@ -684,6 +688,7 @@ def _item_row(item: OutboxItem) -> tuple[Any, ...]:
         item.text,
         item.html,
         item.body,
+        item.unsubscribe_url,
     )
 
 
@@ -707,6 +712,7 @@ def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxIte
         text=row[12],
         html=row[13],
         body=row[14],
+        unsubscribe_url=row[15],
         leased_until=leased_until,
     )
 
