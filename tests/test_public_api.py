@@ -38,7 +38,7 @@ MODULES = (
 
 
 def current() -> list[str]:
-    lines = []
+    lines: list[str] = []
     for name in MODULES:
         module = importlib.import_module(name)
         exported = getattr(module, "__all__", None)
