@@ -222,17 +222,45 @@ def test_a_summarised_night_is_not_read_again_on_every_tick():
     end = dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
     store.held_read.clear()
     assert len(w.service.tick(now=end).catchups) == 3
-    for minutes in (1, 2, 3):
-        w.service.tick(now=end + dt.timedelta(minutes=minutes))
+    decoded: list[int] = []
+    summarize = w.service._summarize
+
+    def counting(held: list[OutboxItem], *rest: object) -> None:
+        decoded.append(len(held))
+        summarize(held, *rest)  # type: ignore[arg-type]
+
+    w.service._summarize = counting  # type: ignore[assignment,method-assign]
+    for minutes in (1, 2, 3, 6, 7):
+        report = w.service.tick(now=end + dt.timedelta(minutes=minutes))
+        assert report.catchups == ()
     held = sum(1 for i in store.items(WS) if i.status is OutboxStatus.HELD)
     assert held == 10  # two conversations, five member deliveries each
-    assert store.held_read == [held, 0, 0, 0]
+    # Read again only until a pass five minutes after their end (items written late could
+    # still appear until then), and only to see that their catch-ups are claimed: nothing is
+    # decoded again.
+    assert store.held_read == [held, held, held, held, held, 0]
+    assert decoded == []
     # A new worker (a restart) reads the week once and finds the catch-ups claimed.
     again = NotificationService(
         workspace_id=WS, store=store, roster=w.host, clock=w.clock, transports=w.transports
     )
     assert again.tick(now=end + dt.timedelta(minutes=4)).catchups == ()
     assert store.held_read[-1] == held
+
+
+def test_items_held_just_after_a_workers_pass_still_get_their_catch_up(store):
+    """An app server decides just before a quiet period ends and commits just after a worker's
+    tick at the end (or its clock is a little behind): the worker still summarises them."""
+    w = make_world(store, {"quiet_hours": {"enabled": True, "mode": "summarize"}})
+    end = dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)  # 08:00 in Amsterdam
+    app = NotificationService(
+        workspace_id=WS, store=store, roster=w.host, clock=w.clock, transports=w.transports
+    )
+    assert w.service.tick(now=end + dt.timedelta(milliseconds=2)).catchups == ()
+    app.handle(created(1), now=end - dt.timedelta(milliseconds=1), send=False)
+    report = w.service.tick(now=end + dt.timedelta(minutes=1))
+    assert {c.member_id for c in report.catchups} == {"olga", "anna", "bob"}
+    assert w.service.tick(now=end + dt.timedelta(minutes=2)).catchups == ()
 
 
 def test_escalation_fires_once_across_workers(store):

@@ -35,7 +35,7 @@ from notifpolicy._roster import Roster
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
-__all__ = ["CATCHUP_KIND", "CatchUp", "build_catchups", "catchup_text"]
+__all__ = ["CATCHUP_KIND", "CatchUp", "build_catchups", "catchup_key", "catchup_text"]
 
 CATCHUP_KIND = "quiet_hours_summary"
 UTC = dt.UTC
@@ -185,16 +185,15 @@ def build_catchups(
                 period.events.items(), key=lambda item: order.get(item[0], len(order))
             )
         }
-        utc = due_at.astimezone(UTC)
         out.append(
             CatchUp(
                 member_id,
-                utc,
+                due_at.astimezone(UTC),
                 counts,
                 tuple(period.conversations),
                 held_channels,
                 channels,
-                f"{key_part(workspace_id)}:{CATCHUP_KIND}:{key_part(member_id)}:{utc.isoformat()}",
+                catchup_key(workspace_id, member_id, due_at),
             )
         )
     return tuple(out)
@@ -222,3 +221,14 @@ def catchup_text(
         chosen.kind_count(language, kind, count) for kind, count in catchup.counts.items()
     )
     return chosen.text(language, "catchup.text", items=items)
+
+
+def catchup_key(workspace_id: str, member_id: str, due_at: dt.datetime) -> str:
+    """The ledger key of one member's catch-up for the quiet period ending at ``due_at``.
+
+    >>> import datetime as dt
+    >>> catchup_key("ws", "anna", dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    'ws:quiet_hours_summary:anna:2026-03-03T08:00:00+00:00'
+    """  # noqa: E501 -- a doctest line
+    utc = due_at.astimezone(UTC)
+    return f"{key_part(workspace_id)}:{CATCHUP_KIND}:{key_part(member_id)}:{utc.isoformat()}"

@@ -34,7 +34,13 @@ import attrs
 
 from notifpolicy import _unsubscribe as unsubscribe
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._catchup import CatchUp, _is_summarized, build_catchups, catchup_text
+from notifpolicy._catchup import (
+    CatchUp,
+    _is_summarized,
+    build_catchups,
+    catchup_key,
+    catchup_text,
+)
 from notifpolicy._conversation import ConversationState
 from notifpolicy._decide import decide
 from notifpolicy._decision import Decision, Outcome
@@ -89,6 +95,11 @@ _ONE_US = dt.timedelta(microseconds=1)
 # Held items older than this are not summarized any more (a service that was down for over a
 # week sends no stale catch-ups).
 _CATCHUP_LOOKBACK = dt.timedelta(days=7)
+# Held items may be written a little after the end of their quiet period: an app server decided
+# just before it and committed just after a worker's tick, or its clock is a little behind the
+# worker's.  Each pass therefore looks this far back past the previous one (a few rows, read
+# again; their catch-ups already claimed are skipped by the ledger).
+_LATE_HELD = dt.timedelta(minutes=5)
 # How far back a digest looks for the periods a sleeping scheduler skipped.
 _DIGEST_LOOKBACK = {"daily_summary": 14, "weekly_report": 8}
 _SLACK = frozenset({Channel.SLACK})
@@ -440,7 +451,7 @@ class NotificationService:
         until = now + _ONE_US
         if self._caught_up_until is not None:
             # A held item is due at the end of its quiet period, after the instant it was held,
-            # so nothing can newly appear before the last pass's end.
+            # so nothing can newly appear long before the last pass's end (see _LATE_HELD).
             since = max(since, self._caught_up_until)
         held: Sequence[OutboxItem] = ()
         if since < until:
@@ -450,8 +461,15 @@ class NotificationService:
                 tally.errors.extend(exc.errors)
                 held = exc.readable
         if held:
+            # Rows whose catch-up is claimed already (read again in the _LATE_HELD window, or
+            # summarised by another worker) are not decoded again.
+            keys = [catchup_key(self.workspace_id, i.recipient, i.due_at) for i in held]
+            taken = self._store.claimed(set(keys))
+            held = [i for i, key in zip(held, keys, strict=True) if key not in taken]
+        if held:
             self._summarize(held, now, settings, roster, preferences, tally)
-        self._caught_up_until = max(until, self._caught_up_until or until)
+        settled = until - _LATE_HELD
+        self._caught_up_until = max(settled, self._caught_up_until or settled)
 
     def _summarize(
         self,
