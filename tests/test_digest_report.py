@@ -311,3 +311,12 @@ def test_busiest_weekday_is_the_earliest_on_a_tie():
     f = figures([rec("a", tuesday), rec("b", thursday)], start=T, end=T + 7 * DAY)
     assert f.busiest_weekday == 1
     assert figures([], start=T, end=T + 7 * DAY).busiest_weekday is None
+
+
+@pytest.mark.parametrize("records", [[{"id": "c1"}], [None], "abc", 5])
+def test_records_that_are_not_records_are_a_validation_error(records: object):
+    with pytest.raises(ValidationError) as info:
+        figures(records)  # type: ignore[arg-type]
+    (problem,) = info.value.problems
+    assert problem.code == "type"
+    assert problem.path in {"records", "records[0]"}

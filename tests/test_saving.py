@@ -677,3 +677,25 @@ def test_law_preferences_save_is_the_loaded_merge_and_stays_inside_the_patch(cas
 def test_law_posting_the_whole_preferences_document_changes_nothing(current):
     assert diff(current, current.to_dict()) == ()
     assert not _save_prefs(current, current.to_dict()).changed
+
+
+@pytest.mark.parametrize("workspace_id", ["", 5, None])
+def test_a_save_needs_a_workspace_id_for_its_audit_key(workspace_id):
+    with pytest.raises(ValidationError) as info:
+        save_workspace_settings(
+            WorkspaceSettings(),
+            {"version": 1, "timezone": "Europe/Amsterdam"},
+            actor=Member("olga", Role.OWNER),
+            workspace_id=workspace_id,
+            now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        )
+    assert [p.path for p in info.value.problems] == ["workspace_id"]
+    with pytest.raises(ValidationError):
+        save_member_preferences(
+            MemberPreferences(),
+            {"version": 1, "overrides": {"mention": False}},
+            actor=Member("anna", Role.AGENT),
+            member_id="anna",
+            workspace_id=workspace_id,
+            now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        )

@@ -22,6 +22,7 @@ from notifpolicy import (
 )
 from notifpolicy import service as service_module
 from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._events import MemberMentioned
 from notifpolicy.adapters.smtp import SmtpTransport
 from notifpolicy.testing.fakes import InMemoryStore
 
@@ -187,3 +188,22 @@ def test_an_unusable_unsubscribe_template_is_refused_when_the_service_is_built(t
     (problem,) = info.value.problems
     assert (problem.path, problem.code) == ("digest_unsubscribe_url_template", "template")
     assert needle in problem.message
+
+
+def test_records_that_are_not_records_are_reported_and_the_rest_of_the_tick_goes_on(store):  # noqa: F811
+    """A digest source handing over dicts is the host's bug: the digest phase reports it, and
+    the outbox is still sent (it used to crash the whole tick with an AttributeError)."""
+    members = team(Member("anna", Role.AGENT, "Anna", email="anna@example.org"))
+    w = weekly_world(store, members)
+    w.host.records = [{"id": "c1"}]  # type: ignore[list-item]
+    w.service.handle(
+        MemberMentioned(id="e9", conversation_id="c9", author_id="olga", mentioned=["anna"]),
+        now=MONDAY_NINE - dt.timedelta(hours=2),
+        send=False,
+    )
+    report = w.service.tick(now=MONDAY_NINE)
+    (error,) = report.errors
+    assert isinstance(error, ValidationError)
+    assert [(p.path, p.code) for p in error.problems] == [("records[0]", "type")]
+    assert report.digests == ()
+    assert report.sent  # the mention went out all the same

@@ -251,7 +251,23 @@ def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationReco
     """``records`` as a sequence, each conversation once: a conversation id given twice would
     be counted twice, so it is a :class:`ValidationError` (code ``duplicate_id``, as in the
     escalation check), every repeat listed."""
+    given: object = records  # callers may pass anything: checked, not trusted
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise ValidationError.single(
+            "records",
+            "type",
+            f"must be an iterable of ConversationRecord, got {type(given).__name__}",
+        )
     rows = records if isinstance(records, list | tuple) else list(records)
+    wrong = [
+        Problem(f"records[{i}]", "type", f"must be a ConversationRecord, got {type(r).__name__}")
+        for i, r in enumerate(rows)
+        if not isinstance(r, ConversationRecord)
+    ]
+    if wrong:
+        # A host's digest source handing over dicts must not crash the tick (SPEC: the tick's
+        # other phases go on): its own error, every bad item named.
+        raise ValidationError(wrong)
     if len({r.id for r in rows}) == len(rows):
         return rows
     seen: set[str] = set()

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from notifpolicy._errors import ConflictError, Problem, StorageError, ValidationError
+from notifpolicy._keys import check_workspace_id
 from notifpolicy._kinds import KindRegistry
 from notifpolicy._merge_patch import merge_patch
 from notifpolicy._permissions import Permission, authorize
@@ -352,6 +353,7 @@ def save_workspace_settings(
     ('Europe/Amsterdam', True, 2)
     """
     member = authorize(actor, Permission.CHANGE_SETTINGS)
+    check_workspace_id(workspace_id)  # the audit entry's key starts with it
     now = require_aware(now, path="now")
     _check_current(current, WorkspaceSettings)
     checked = _settings_draft(
@@ -388,6 +390,7 @@ def save_member_preferences(
     like the workspace settings'.
     """
     member = authorize(actor, Permission.CHANGE_PREFERENCES, member_id=member_id)
+    check_workspace_id(workspace_id)  # the audit entry's key starts with it
     now = require_aware(now, path="now")
     _check_current(current, MemberPreferences)
     checked = _preferences_draft(current, changes, kinds=kinds, version_required=True)
