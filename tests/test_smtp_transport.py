@@ -265,3 +265,22 @@ def test_the_well_behaved_odd_server_still_takes_mail():
 def test_a_bad_timeout_is_a_transport_error(timeout):
     with pytest.raises(TransportError, match="timeout"):
         SmtpTransport(host="127.0.0.1", sender="desk@example.org", timeout=timeout)
+
+
+def test_a_name_lookup_that_hangs_is_bounded_by_the_deadline(monkeypatch):
+    """getaddrinfo blocks and cannot be interrupted; the send stops waiting for it when its
+    deadline passes (it used to wait the lookup out: 4 s for a 1 s deadline)."""
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(4)  # a resolver that does not answer; never a real lookup (loopback only)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 9))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    transport = SmtpTransport(
+        host="mail.example.org", port=25, sender="desk@example.org", starttls=False, timeout=1
+    )
+    started = time.monotonic()
+    result = transport.send(delivery("anna@example.org"), now=NOW)
+    took = time.monotonic() - started
+    assert result.status is SendStatus.RETRY
+    assert took < 2.0, took

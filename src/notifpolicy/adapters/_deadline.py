@@ -8,7 +8,9 @@ alike), and the transport reports a retry.
 
 The timer shuts down a duplicate of the socket's file descriptor, so it still reaches the
 connection after ``ssl`` has wrapped the socket (STARTTLS), and it can never touch another
-connection that reused the number after this one was closed.
+connection that reused the number after this one was closed.  The name lookup before the
+connection cannot be interrupted at all: :meth:`Deadline.resolve` runs it in a daemon thread and
+stops waiting for it when the time is up.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ import threading
 import time
 from contextlib import suppress
 from types import TracebackType
+from typing import Any
 
-__all__ = ["Deadline"]
+__all__ = ["Address", "Deadline"]
+
+Address = tuple[str, int]
 
 
 class Deadline:
@@ -38,6 +43,36 @@ class Deadline:
     def remaining(self) -> float:
         """Seconds left (0 when the deadline has passed)."""
         return max(0.0, self._end - time.monotonic())
+
+    def left(self) -> float:
+        """Seconds left, or ``TimeoutError`` when none are (what a socket timeout takes)."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise TimeoutError("the send's deadline passed")
+        return remaining
+
+    def resolve(self, host: str, port: int) -> list[Address]:
+        """``getaddrinfo`` within the deadline: the addresses ``host`` has, or ``TimeoutError``.
+
+        ``getaddrinfo`` cannot be interrupted, so it runs in a daemon thread that may finish
+        after the send gave up; its result is then dropped.
+        """
+        result: list[Any] = []
+
+        def run() -> None:
+            try:
+                result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except OSError as exc:
+                result.append(exc)
+
+        thread = threading.Thread(target=run, name="notifpolicy-dns", daemon=True)
+        thread.start()
+        thread.join(self.left())
+        if not result:
+            raise TimeoutError("name lookup did not finish within the deadline")
+        if isinstance(result[0], OSError):
+            raise result[0]
+        return [(str(info[4][0]), int(info[4][1])) for info in result[0]]
 
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock``'s connection down when the deadline passes."""

@@ -32,7 +32,6 @@ import http.client
 import ipaddress
 import socket
 import ssl
-import threading
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -41,7 +40,7 @@ from notifpolicy._errors import TransportError
 from notifpolicy._outbox import Delivery, SendResult, SendStatus
 from notifpolicy._secret import Secret
 from notifpolicy._webhook import allowed_hosts, webhook_url_problem
-from notifpolicy.adapters._deadline import Deadline
+from notifpolicy.adapters._deadline import Address, Deadline
 
 __all__ = ["SlackWebhookTransport"]
 
@@ -49,8 +48,6 @@ _MAX_REASON = 120
 _MAX_RETRY_AFTER = 86_400
 _HTTPS_PORT = 443
 _MAX_PROXY_REPLY = 64 * 1024
-
-Address = tuple[str, int]
 
 
 class _RefusedAddressError(Exception):
@@ -133,7 +130,7 @@ class SlackWebhookTransport:
     def _addresses(self, host: str, deadline: Deadline) -> list[Address]:
         """The addresses ``host`` resolves to now, each checked; refused if any is not public."""
         override = self._resolve.get(host)
-        found = [override] if override is not None else _lookup(host, deadline)
+        found = [override] if override is not None else deadline.resolve(host, _HTTPS_PORT)
         if not self._allow_private:
             for address, _port in found:
                 why = _not_public(address)
@@ -146,14 +143,14 @@ class SlackWebhookTransport:
 
     def _connect(self, addresses: list[Address], deadline: Deadline) -> socket.socket:
         if self._proxy is not None:
-            sock = socket.create_connection(self._proxy, timeout=_left(deadline))
+            sock = socket.create_connection(self._proxy, timeout=deadline.left())
             deadline.watch(sock)
             _tunnel(sock, addresses[0], deadline)
             return sock
         error: OSError = ConnectionError("no address")
         for address in addresses:
             try:
-                sock = socket.create_connection(address, timeout=_left(deadline))
+                sock = socket.create_connection(address, timeout=deadline.left())
             except OSError as exc:
                 error = exc
                 continue
@@ -168,7 +165,7 @@ class SlackWebhookTransport:
         with raw:
             tls = self._context.wrap_socket(raw, server_hostname=host)
             # Host header and certificate name: the host; the socket: the checked address.
-            connection = http.client.HTTPSConnection(host, _HTTPS_PORT, timeout=_left(deadline))
+            connection = http.client.HTTPSConnection(host, _HTTPS_PORT, timeout=deadline.left())
             connection.sock = tls
             try:
                 connection.request(
@@ -185,34 +182,6 @@ class SlackWebhookTransport:
                 return response.status, _retry_after(response.headers), text
             finally:
                 connection.close()
-
-
-def _left(deadline: Deadline) -> float:
-    remaining = deadline.remaining()
-    if remaining <= 0:
-        raise TimeoutError("the send's deadline passed")
-    return remaining
-
-
-def _lookup(host: str, deadline: Deadline) -> list[Address]:
-    """``getaddrinfo`` within the deadline (it cannot be interrupted: it runs in a daemon
-    thread that may finish after the send gave up)."""
-    result: list[Any] = []
-
-    def run() -> None:
-        try:
-            result.append(socket.getaddrinfo(host, _HTTPS_PORT, type=socket.SOCK_STREAM))
-        except OSError as exc:
-            result.append(exc)
-
-    thread = threading.Thread(target=run, name="notifpolicy-dns", daemon=True)
-    thread.start()
-    thread.join(_left(deadline))
-    if not result:
-        raise TimeoutError("name lookup did not finish within the deadline")
-    if isinstance(result[0], OSError):
-        raise result[0]
-    return [(str(info[4][0]), int(info[4][1])) for info in result[0]]
 
 
 def _not_public(address: str) -> str | None:
@@ -253,7 +222,7 @@ def _tunnel(sock: socket.socket, target: Address, deadline: Deadline) -> None:
     sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode("ascii"))
     reply = b""
     while b"\r\n\r\n" not in reply:
-        sock.settimeout(_left(deadline))
+        sock.settimeout(deadline.left())
         chunk = sock.recv(4096)
         if not chunk or len(reply) > _MAX_PROXY_REPLY:
             raise ConnectionError("the proxy closed the tunnel")

@@ -169,13 +169,23 @@ class _DeadlineSMTP(smtplib.SMTP):
         super().__init__(**kwargs)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        remaining = self._deadline.remaining()
-        if remaining <= 0:  # pragma: no cover - the local name lookup took the whole deadline
-            raise TimeoutError("the send's deadline passed")
-        # smtplib opens every connection here (typeshed does not list this hook).
-        sock: socket.socket = super()._get_socket(host, port, min(timeout, remaining))  # type: ignore[misc]
-        self._deadline.watch(sock)
-        return sock
+        # smtplib opens every connection here (typeshed does not list this hook).  The name
+        # is looked up within the deadline too (getaddrinfo blocks and cannot be interrupted),
+        # then each address is tried in turn with what is left of it.
+        failure: OSError = OSError(f"{host} has no address")
+        for address in self._deadline.resolve(host, port):
+            try:
+                sock = socket.create_connection(
+                    address, min(timeout, self._deadline.left()), self.source_address
+                )
+            except TimeoutError:
+                raise
+            except OSError as exc:
+                failure = exc
+                continue
+            self._deadline.watch(sock)
+            return sock
+        raise failure
 
 
 def _text(raw: bytes | str) -> str:
