@@ -45,7 +45,7 @@ from notifpolicy._decision import (  # the hot loop builds decisions without att
     Outcome,
     Ruling,
 )
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._events import Event
 from notifpolicy._kinds import Channel, Kind, KindRegistry, Recipients
 from notifpolicy._preferences import ALL_CHANNELS, MemberPreferences
@@ -357,7 +357,7 @@ def _check_inputs(
             if not isinstance(value, MemberPreferences):
                 problems.append(
                     Problem(
-                        f"preferences[{member_id!r}]",
+                        f"preferences[{quote(member_id)}]",
                         "type",
                         f"must be a MemberPreferences, got {type(value).__name__}",
                     )

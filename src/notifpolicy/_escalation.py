@@ -39,7 +39,7 @@ from notifpolicy._business_clock import (
     to_us,
 )
 from notifpolicy._conversation import ConversationState, ConversationStatus
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._keys import key_part
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
@@ -84,12 +84,12 @@ class Escalation:
             raise ValidationError.single(
                 "kind",
                 "unknown_kind",
-                f"must be one of {', '.join(sorted(ESCALATION_KINDS))}, got {self.kind!r}",
+                f"must be one of {', '.join(sorted(ESCALATION_KINDS))}, got {quote(self.kind)}",
             )
         for name, value in (("conversation_id", self.conversation_id), ("key", self.key)):
             if not (isinstance(value, str) and value):
                 raise ValidationError.single(
-                    name, "type", f"must be a non-empty string, got {value!r}"
+                    name, "type", f"must be a non-empty string, got {quote(value)}"
                 )
         # The engine always passes UTC datetimes: one identity test; anything else is checked.
         if getattr(self.due_at, "tzinfo", None) is not UTC:
@@ -202,7 +202,7 @@ def _check_workspace_id(workspace_id: object) -> None:
     # Every key starts with it: a host may keep many workspaces in one store.
     if not (isinstance(workspace_id, str) and workspace_id):
         raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+            "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
         )
 
 
@@ -242,8 +242,9 @@ class _Ids:
         self.problems.append(
             Problem(
                 f"conversations[{i}].id",
-                "duplicate_id",
-                f"{cid!r} is given twice in one call; each conversation's state must appear once",
+                "duplicate",
+                f"{quote(cid)} is given twice in one call; "
+                "each conversation's state must appear once",
             )
         )
 

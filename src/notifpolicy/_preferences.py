@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Kind, KindRegistry
 from notifpolicy._settings import SettingsWarning, WorkspaceSettings
@@ -64,13 +64,13 @@ class EffectivePreference:
 def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
     # Canonical: a bare bool is {"*": bool}; a kind with no channel entries is a no-op, dropped.
     if not isinstance(value, Mapping):
-        raise ValidationError.single("overrides", "type", f"must be a mapping, got {value!r}")
+        raise ValidationError.single("overrides", "type", f"must be a mapping, got {quote(value)}")
     out: dict[str, FrozenMap[str, bool]] = {}
     for kind, given in value.items():
         chans = {ALL_CHANNELS: given} if isinstance(given, bool) else given
         if not isinstance(chans, Mapping):
             raise ValidationError.single(
-                f"overrides.{kind}", "type", f"must be a bool or a mapping, got {chans!r}"
+                f"overrides.{kind}", "type", f"must be a bool or a mapping, got {quote(chans)}"
             )
         if chans:
             out[kind] = FrozenMap(chans)
@@ -97,7 +97,7 @@ class MemberPreferences:
             self.version < 1
         ):
             raise ValidationError.single(
-                "version", "range", f"must be an integer >= 1, got {self.version!r}"
+                "version", "range", f"must be an integer >= 1, got {quote(self.version)}"
             )
 
     @classmethod
@@ -239,7 +239,7 @@ def _load(
     warnings: list[SettingsWarning] = []
     if not isinstance(data, Mapping):
         raise ValidationError.single(
-            "", "type", f"must be a table with overrides and version, got {data!r}"[:120]
+            "", "type", f"must be a table with overrides and version, got {quote(data)}"[:120]
         )
     for key in data:
         if key not in ("overrides", "version"):
@@ -252,7 +252,9 @@ def _load(
             )
     version = data.get("version", 1)
     if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
-        problems.append(Problem("version", "range", f"must be an integer >= 1, got {version!r}"))
+        problems.append(
+            Problem("version", "range", f"must be an integer >= 1, got {quote(version)}")
+        )
         version = 1
     raw = data.get("overrides", {})
     overrides: dict[str, dict[str, bool]] = {}
@@ -261,7 +263,7 @@ def _load(
             Problem(
                 "overrides",
                 "type",
-                f"must be a table of kind = bool or {{channel = bool}}, got {raw!r}",
+                f"must be a table of kind = bool or {{channel = bool}}, got {quote(raw)}",
             )
         )
         raw = {}
@@ -308,7 +310,9 @@ def _channels(
     if not isinstance(value, Mapping):
         problems.append(
             Problem(
-                path, "type", f"must be true, false or a table of channel = bool, got {value!r}"
+                path,
+                "type",
+                f"must be true, false or a table of channel = bool, got {quote(value)}",
             )
         )
         return None
@@ -328,7 +332,7 @@ def _channels(
                 Problem(where, "null", "must not be null; leave the channel out to inherit")
             )
         elif not isinstance(enabled, bool):
-            problems.append(Problem(where, "type", f"must be true or false, got {enabled!r}"))
+            problems.append(Problem(where, "type", f"must be true or false, got {quote(enabled)}"))
         else:
             out[channel] = enabled
     return out

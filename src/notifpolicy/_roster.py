@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 
@@ -39,19 +39,19 @@ class Member:
         problems = []
         if not isinstance(self.id, str) or not self.id:
             problems.append(
-                Problem("member.id", "type", f"must be a non-empty string, got {self.id!r}")
+                Problem("member.id", "type", f"must be a non-empty string, got {quote(self.id)}")
             )
         if not isinstance(role, Role):
             problems.append(
                 Problem(
                     "member.role",
                     "type",
-                    f"must be a Role (owner, admin, agent), got {self.role!r}",
+                    f"must be a Role (owner, admin, agent), got {quote(self.role)}",
                 )
             )
         if not isinstance(active, bool):
             problems.append(
-                Problem("member.active", "type", f"must be true or false, got {self.active!r}")
+                Problem("member.active", "type", f"must be true or false, got {quote(self.active)}")
             )
         if not all(isinstance(c, Channel) for c in self.channels) or Channel.SLACK in self.channels:
             problems.append(
@@ -64,7 +64,7 @@ class Member:
                     "member.email",
                     "type",
                     "must be an email address (local@domain, no spaces, commas or angle "
-                    f"brackets, at most 254 characters) or None, got {email!r}",
+                    f"brackets, at most 254 characters) or None, got {quote(email)}",
                 )
             )
         if problems:
@@ -106,11 +106,11 @@ def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str
     for i, member in enumerate(value):
         if not isinstance(member, Member):
             raise ValidationError.single(
-                f"roster[{i}]", "type", f"must be a Member, got {member!r}"
+                f"roster[{i}]", "type", f"must be a Member, got {quote(member)}"
             )
         if member.id in members:
             raise ValidationError.single(
-                f"roster[{i}].id", "duplicate", f"{member.id!r} is listed twice"
+                f"roster[{i}].id", "duplicate", f"{quote(member.id)} is listed twice"
             )
         members[member.id] = member
     return FrozenMap(members)

@@ -15,6 +15,7 @@ import attrs
 
 from notifpolicy._business_hours import BusinessHours
 from notifpolicy._digest_schedule import DailyDigest, WeeklyDigest
+from notifpolicy._errors import quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import BUILTIN_KINDS, KindRegistry, Role, SlackEvent
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
@@ -135,7 +136,7 @@ class WorkspaceSettings:
         if not (isinstance(self.version, int) and not isinstance(self.version, bool)) or (
             self.version < 1
         ):
-            raise_if("version", "range", f"must be an integer >= 1, got {self.version!r}")
+            raise_if("version", "range", f"must be an integer >= 1, got {quote(self.version)}")
 
     # -- loading and dumping --------------------------------------------------------------------
 

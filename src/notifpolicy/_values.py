@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 
 __all__ = ["MAX_AFTER_MINUTES", "check_bool", "check_minutes", "check_wall_time", "raise_if"]
 
@@ -18,14 +18,14 @@ MAX_AFTER_MINUTES = 10080  # one week
 def check_bool(value: object) -> str | None:
     if isinstance(value, bool):
         return None
-    return f"must be true or false, got {value!r}"
+    return f"must be true or false, got {quote(value)}"
 
 
 def check_minutes(value: object) -> str | None:
     # A bool is an int to Python, not to a settings page.
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_AFTER_MINUTES:
         return None
-    return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {value!r}"
+    return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {quote(value)}"
 
 
 def check_wall_time(value: object) -> str | None:
@@ -37,7 +37,7 @@ def check_wall_time(value: object) -> str | None:
         and value.fold == 0
     ):
         return None
-    return f"must be a naive datetime.time with whole minutes, got {value!r}"
+    return f"must be a naive datetime.time with whole minutes, got {quote(value)}"
 
 
 def raise_if(path: str, code: str, message: str | None) -> None:

@@ -38,7 +38,7 @@ import datetime as dt
 import itertools
 from typing import Final
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._timeutil import require_aware, resolve_zone
 
 __all__ = [
@@ -257,10 +257,12 @@ def _probe(tz: dt.tzinfo, second: int) -> int:
     try:
         offset = (EPOCH + dt.timedelta(seconds=second)).astimezone(tz).utcoffset()
     except (ValueError, OverflowError) as e:  # a tzinfo of the host's own that misbehaves
-        raise ValidationError.single("tz", "timezone", f"{tz!r} failed: {e}") from e
+        raise ValidationError.single("tz", "timezone", f"{quote(tz)} failed: {e}") from e
     if offset is None or offset % _SECOND:
         raise ValidationError.single(
-            "tz", "timezone", f"must give whole-second UTC offsets, got {offset!r} from {tz!r}"
+            "tz",
+            "timezone",
+            f"must give whole-second UTC offsets, got {quote(offset)} from {quote(tz)}",
         )
     return offset // _SECOND
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from notifpolicy._errors import StorageError
+from notifpolicy._errors import StorageError, quote
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._preferences import MemberPreferences
@@ -449,7 +449,7 @@ class SqliteStore:
                 (*args, item_id),
             )
             if cursor.rowcount != 1:
-                raise StorageError(f"outbox item {item_id!r} does not exist")
+                raise StorageError(f"outbox item {quote(item_id)} does not exist")
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(

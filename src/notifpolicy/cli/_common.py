@@ -11,6 +11,7 @@ from typing import IO, Any, Protocol
 import attrs
 
 from notifpolicy import Problem, ValidationError, WorkspaceSettings
+from notifpolicy._errors import quote
 from notifpolicy._loader import parse_json, parse_toml
 
 __all__ = [
@@ -143,7 +144,7 @@ def _format_of(path: str, option: str) -> str:
     kind = _FORMATS.get(Path(path).suffix.lower())
     if kind is None:
         raise CommandError(
-            f"{option} {path!r}: cannot tell the file's format from its name; "
+            f"{option} {quote(path)}: cannot tell the file's format from its name; "
             "expected a name ending in .toml or .json"
         )
     return kind
@@ -155,10 +156,12 @@ def _read_text(path: str, option: str) -> str:
         # not handed to the parser as text.
         return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise CommandError(f"{option} {path!r}: cannot read the file: not UTF-8 text") from None
+        raise CommandError(
+            f"{option} {quote(path)}: cannot read the file: not UTF-8 text"
+        ) from None
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-        raise CommandError(f"{option} {path!r}: cannot read the file: {why}") from None
+        raise CommandError(f"{option} {quote(path)}: cannot read the file: {why}") from None
 
 
 def load_settings(

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
-from notifpolicy._errors import StorageError
+from notifpolicy._errors import StorageError, quote
 from notifpolicy._kinds import Channel
 from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult
 from notifpolicy._preferences import MemberPreferences
@@ -170,7 +170,7 @@ class InMemoryStore:
         with self._lock:
             item = self._items.get(item_id)
             if item is None:
-                raise StorageError(f"outbox item {item_id!r} does not exist")
+                raise StorageError(f"outbox item {quote(item_id)} does not exist")
             self._items[item_id] = attrs.evolve(
                 item,
                 status=status,
