@@ -313,7 +313,7 @@ def check_supported(value: dt.datetime, *, path: str) -> int:
     if not MIN_INSTANT_US <= t <= MAX_INSTANT_US:
         raise ValidationError.single(
             path,
-            "out_of_range",
+            "range",
             f"must lie between {from_us(MIN_INSTANT_US).isoformat()} and "
             f"{from_us(MAX_INSTANT_US).isoformat()} for the business-hours clock, "
             f"got {value.isoformat()}",
@@ -377,7 +377,7 @@ def business_due_at(
     if due is None or due > MAX_INSTANT_US:
         raise ValidationError.single(
             "budget",
-            "out_of_range",
+            "range",
             f"{budget} of business time from {start.isoformat()} ends after "
             f"{from_us(MAX_INSTANT_US).isoformat()}",
         )

@@ -353,7 +353,7 @@ class MessageCatalog:
         if code in self.languages:
             raise ValidationError.single(
                 "language",
-                "duplicate_language",
+                "duplicate",
                 f"{quote(code)} is already in the catalog; use with_messages to change its texts",
             )
         return self.with_messages({code: messages})

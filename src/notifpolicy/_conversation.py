@@ -138,7 +138,7 @@ def _aware(value: object, name: str, label: str, problems: list[Problem]) -> dt.
         problems.append(
             Problem(
                 name,
-                "out_of_range",
+                "range",
                 f"{label}: {name} must be representable in UTC, got {value.isoformat()}",
             )
         )

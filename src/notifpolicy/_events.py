@@ -48,6 +48,16 @@ def _check_id(problems: list[Problem], path: str, value: object, *, optional: bo
     if not isinstance(value, str) or not value:
         expected = "a non-empty string or None" if optional else "a non-empty string"
         problems.append(Problem(path, "type", f"must be {expected}, got {quote(value)}"))
+    elif not _encodable(value):
+        # One rule for every store: an id that cannot be written as UTF-8 (a lone surrogate,
+        # which json.loads lets through) is refused here, when the event is built.
+        problems.append(
+            Problem(
+                path,
+                "encoding",
+                f"must be valid Unicode text (no lone surrogates), got {quote(value)}",
+            )
+        )
 
 
 def _check_ids(problems: list[Problem], path: str, value: object) -> None:
@@ -282,8 +292,9 @@ class HostEvent(Event):
                 )
             )
         else:
-            seen: set[object] = set()
+            seen: set[str] = set()
             for i, name in enumerate(self.kinds):
+                # A string first: a list is not hashable, and not a kind name either.
                 if not isinstance(name, str) or not name:
                     problems.append(
                         Problem(
@@ -294,7 +305,8 @@ class HostEvent(Event):
                     problems.append(
                         Problem(f"event.kinds[{i}]", "duplicate", f"{quote(name)} is listed twice")
                     )
-                seen.add(name)
+                else:
+                    seen.add(name)
         _check_id(problems, "event.conversation_id", self.conversation_id, optional=True)
         _check_id(problems, "event.assignee", self.assignee, optional=True)
         _check_ids(problems, "event.mentioned", self.mentioned)

@@ -194,7 +194,7 @@ class KindRegistry:
         for kind in kinds:
             if kind.name in merged:
                 raise ValidationError.single(
-                    "kind.name", "duplicate_kind", f"{quote(kind.name)} is already registered"
+                    "kind.name", "duplicate", f"{quote(kind.name)} is already registered"
                 )
             merged[kind.name] = kind
         return KindRegistry(merged)

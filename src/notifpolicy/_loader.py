@@ -37,7 +37,7 @@ from notifpolicy._settings import (
     WorkspaceSettings,
 )
 from notifpolicy._timeutil import format_hhmm, is_valid_zone_key, parse_hhmm
-from notifpolicy._values import check_minutes
+from notifpolicy._values import check_minutes, check_version
 from notifpolicy._webhook import allowed_hosts, webhook_url_problem
 
 __all__ = [
@@ -199,9 +199,8 @@ def _timezone(raw: object) -> str | Invalid:
 
 def parse_version(raw: object) -> int | Invalid:
     """A document's version: an integer from 1 to :data:`MAX_VERSION` (a store column)."""
-    if not _is_int(raw):
-        return TYPE
-    return raw if 1 <= raw <= MAX_VERSION else RANGE  # type: ignore[operator,return-value]
+    problem = check_version(raw)
+    return raw if problem is None else Invalid(problem.code)  # type: ignore[return-value]
 
 
 VERSION_EXPECTED = f"must be an integer from 1 to {MAX_VERSION}"

@@ -21,10 +21,11 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._errors import Problem, ProblemList, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Kind, KindRegistry
 from notifpolicy._settings import SettingsWarning, WorkspaceSettings
+from notifpolicy._values import check_version
 
 __all__ = [
     "ALL_CHANNELS",
@@ -93,12 +94,9 @@ class MemberPreferences:
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
-        if not (isinstance(self.version, int) and not isinstance(self.version, bool)) or (
-            self.version < 1
-        ):
-            raise ValidationError.single(
-                "version", "range", f"must be an integer >= 1, got {quote(self.version)}"
-            )
+        problem = check_version(self.version)
+        if problem is not None:
+            raise ValidationError([problem])
 
     @classmethod
     def from_dict(
@@ -232,10 +230,15 @@ def _channel_name(channel: object) -> str:
     return channel.value if isinstance(channel, Channel) else repr(channel)
 
 
+def _key(key: object) -> str:
+    """A key as a path shows it: a string as it is (Problem shortens it), anything else quoted."""
+    return key if isinstance(key, str) else quote(key)
+
+
 def _load(
     data: object, kinds: KindRegistry, *, lenient: bool
 ) -> tuple[MemberPreferences, tuple[SettingsWarning, ...]]:
-    problems: list[Problem] = []
+    problems = ProblemList()
     warnings: list[SettingsWarning] = []
     if not isinstance(data, Mapping):
         raise ValidationError.single(
@@ -245,16 +248,15 @@ def _load(
         if key not in ("overrides", "version"):
             problems.append(
                 Problem(
-                    str(key),
+                    _key(key),
                     "unknown_key",
                     "unknown key; expected overrides, version (kinds go under overrides)",
                 )
             )
     version = data.get("version", 1)
-    if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
-        problems.append(
-            Problem("version", "range", f"must be an integer >= 1, got {quote(version)}")
-        )
+    version_problem = check_version(version)
+    if version_problem is not None:
+        problems.append(version_problem)
         version = 1
     raw = data.get("overrides", {})
     overrides: dict[str, dict[str, bool]] = {}
@@ -268,7 +270,10 @@ def _load(
         )
         raw = {}
     for kind_name, value in raw.items():
-        path = f"overrides.{kind_name}"
+        if problems.full:
+            problems.count_one()  # nothing more is listed: the rest are only counted
+            continue
+        path = f"overrides.{_key(kind_name)}"
         kind = kinds.kinds.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None or not kind.overridable:
             why = (
@@ -319,7 +324,7 @@ def _channels(
     allowed = [ALL_CHANNELS, *sorted(c.value for c in kind.channels)]
     out: dict[str, bool] = {}
     for channel, enabled in value.items():
-        where = f"{path}.{channel}"
+        where = f"{path}.{_key(channel)}"
         if channel not in allowed:
             why = (
                 "slack is workspace-wide: members cannot override it"

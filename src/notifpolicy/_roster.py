@@ -41,6 +41,15 @@ class Member:
             problems.append(
                 Problem("member.id", "type", f"must be a non-empty string, got {quote(self.id)}")
             )
+        elif not self.id.isascii() and not _encodable(self.id):
+            # Ids are keys in every store: a lone surrogate cannot be written as UTF-8.
+            problems.append(
+                Problem(
+                    "member.id",
+                    "encoding",
+                    f"must be valid Unicode text (no lone surrogates), got {quote(self.id)}",
+                )
+            )
         if not isinstance(role, Role):
             problems.append(
                 Problem(
@@ -99,9 +108,21 @@ def _looks_like_address(text: str) -> bool:
     )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str, Member]:
     if isinstance(value, Mapping):  # attrs.evolve passes the converted map back in
         value = value.values()
+    elif isinstance(value, str) or not isinstance(value, Iterable):  # type: ignore[unreachable]
+        raise ValidationError.single(
+            "roster", "type", f"must be a sequence of Member values, got {quote(value)}"
+        )
     members: dict[str, Member] = {}
     for i, member in enumerate(value):
         if not isinstance(member, Member):

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifpolicy._errors import ValidationError, quote
+from notifpolicy._errors import MAX_VERSION, Problem, ValidationError, quote
 
-__all__ = ["MAX_AFTER_MINUTES", "check_bool", "check_minutes", "check_wall_time", "raise_if"]
+__all__ = [
+    "MAX_AFTER_MINUTES",
+    "check_bool",
+    "check_minutes",
+    "check_version",
+    "check_wall_time",
+    "raise_if",
+]
 
 MAX_AFTER_MINUTES = 10080  # one week
 
@@ -26,6 +33,17 @@ def check_minutes(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_AFTER_MINUTES:
         return None
     return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {quote(value)}"
+
+
+def check_version(value: object, path: str = "version") -> Problem | None:
+    """A document's version: an integer from 1 to 2**63 - 1, what a store column holds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1 <= value <= MAX_VERSION:
+            return None
+        return Problem(
+            path, "range", f"must be an integer from 1 to {MAX_VERSION}, got {quote(value)}"
+        )
+    return Problem(path, "type", f"must be an integer from 1 to {MAX_VERSION}, got {quote(value)}")
 
 
 def check_wall_time(value: object) -> str | None:

@@ -27,7 +27,7 @@ from notifpolicy import (
     Roster,
     ValidationError,
 )
-from notifpolicy._errors import quote
+from notifpolicy._errors import ProblemList, quote
 from notifpolicy.cli._common import CommandError, InvalidFileError, read_data_file
 
 __all__ = ["Team", "apply_members", "apply_overrides", "load_team", "sample_team"]
@@ -97,7 +97,11 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
     role = item.get("role", "agent")
     if not isinstance(role, str) or role not in {r.value for r in Role}:
         problems.append(
-            Problem(f"{path}.role", "type", f"must be one of {_ROLES}, got {quote(role)}")
+            Problem(
+                f"{path}.role",
+                "choice" if isinstance(role, str) else "type",
+                f"must be one of {_ROLES}, got {quote(role)}",
+            )
         )
     name = item.get("name", "")
     if not isinstance(name, str):
@@ -108,19 +112,17 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
             Problem(f"{path}.active", "type", f"must be true or false, got {quote(active)}")
         )
     channels = item.get("channels", list(_CHANNELS))
-    if (
-        not isinstance(channels, list)
-        or not all(c in _CHANNELS for c in channels)
-        or len(set(channels)) != len(channels)
-    ):
-        problems.append(
-            Problem(
-                f"{path}.channels",
-                "type",
-                f"must be a list without duplicates of {', '.join(_CHANNELS)}, "
-                f"got {quote(channels)}",
-            )
-        )
+    expected = f"must be a list without duplicates of {', '.join(_CHANNELS)}"
+    if not isinstance(channels, list):
+        problems.append(Problem(f"{path}.channels", "type", f"{expected}, got {quote(channels)}"))
+    else:
+        for j, channel in enumerate(channels):
+            where = f"{path}.channels[{j}]"
+            if channel not in _CHANNELS:
+                code = "choice" if isinstance(channel, str) else "type"
+                problems.append(Problem(where, code, f"{expected}, got {quote(channel)}"))
+            elif channels.index(channel) != j:
+                problems.append(Problem(where, "duplicate", f"{quote(channel)} is listed twice"))
     overrides = item.get("overrides", {})
     problems.extend(_overrides_problems(f"{path}.overrides", overrides))
     if len(problems) > before:
@@ -138,26 +140,31 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
 def load_team(path: str) -> Team:
     """Read a roster file (see the module docstring); exit 1 with every problem if invalid."""
     data = read_data_file(path, option="--roster")
-    problems: list[Problem] = []
+    problems = ProblemList()
     for key in data:
         if key != "members":
-            problems.append(Problem(str(key), "unknown_key", "unknown key; expected members"))
+            problems.append(Problem(key, "unknown_key", "unknown key; expected members"))
     items = data.get("members")
     if not isinstance(items, list) or not items:
         problems.append(Problem("members", "type", "must be a non-empty list of member tables"))
         items = []
     members: list[Member] = []
     overrides: dict[str, Any] = {}
+    seen: set[str] = set()
     for i, item in enumerate(items):
+        # A repeated id is reported whatever else is wrong with either member.
+        member_id = item.get("id") if isinstance(item, Mapping) else None
+        repeated = isinstance(member_id, str) and member_id in seen
+        if repeated:
+            problems.append(
+                Problem(f"members[{i}].id", "duplicate", f"{quote(member_id)} is listed twice")
+            )
+        elif isinstance(member_id, str):
+            seen.add(member_id)
         found = _member(item, f"members[{i}]", problems)
-        if found is None:
+        if found is None or repeated:
             continue
         member, chosen = found
-        if any(m.id == member.id for m in members):
-            problems.append(
-                Problem(f"members[{i}].id", "duplicate", f"{quote(member.id)} is listed twice")
-            )
-            continue
         members.append(member)
         if chosen:
             overrides[member.id] = chosen
