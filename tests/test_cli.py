@@ -282,8 +282,8 @@ def test_check_lists_every_problem(capsys, tmp_path):
     assert lines[1:] == [
         "  timezone [timezone]: must be an IANA time zone name such as 'Europe/Amsterdam' (exact "
         "case), got 'Mars/Olympus'",
-        "  digests.weekly.weekday [choice]: must be a day name such as 'monday' or 0-6 (Monday = 0); "
-        "write the full name 'monday', got 'mon'",
+        "  digests.weekly.weekday [choice]: must be a day name such as 'monday' or 0-6 "
+        "(Monday = 0); write the full name 'monday', got 'mon'",
         "  escalation.unassigned.after_minutes [range]: must be an integer from 1 to 10080, got -5",
     ]
     code, doc = run_json(capsys, "check", path)

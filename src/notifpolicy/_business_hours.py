@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._errors import Problem, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._timeutil import format_hhmm, parse_hhmm
 
@@ -167,7 +167,7 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
         if key not in ("weekly", "closed_dates"):
             problems.append(
                 Problem(
-                    f"{path}.{key}", "unknown_key", "unknown key; expected weekly, closed_dates"
+                    key_path(path, key), "unknown_key", "unknown key; expected weekly, closed_dates"
                 )
             )
     weekly: dict[int, list[OpeningRange]] = {}
@@ -182,7 +182,7 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
         )
         raw_weekly = {}
     for key, raw_ranges in raw_weekly.items():
-        day_path = f"{path}.weekly.{key}"
+        day_path = key_path(f"{path}.weekly", key)
         if key not in DAY_KEYS:
             problems.append(
                 Problem(

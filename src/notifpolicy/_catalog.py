@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from notifpolicy._digest_texts import DIGEST_EN, DIGEST_NL
-from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._errors import Problem, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 
 __all__ = ["MessageCatalog"]
@@ -291,7 +291,7 @@ def _to_languages(value: Mapping[str, Mapping[str, str]]) -> Messages:
     for code, messages in value.items():
         if not isinstance(messages, Mapping):
             raise ValidationError.single(
-                f"catalog.{code}",
+                key_path("catalog", code),
                 "type",
                 f"must be a mapping of key to text, got {quote(messages)}",
             )
@@ -341,7 +341,7 @@ class MessageCatalog:
         for code, messages in languages.items():
             if not isinstance(messages, Mapping):
                 raise ValidationError.single(
-                    f"catalog.{code}",
+                    key_path("catalog", code),
                     "type",
                     f"must be a mapping of key to text, got {quote(messages)}",
                 )
@@ -475,7 +475,7 @@ def _check(languages: Messages) -> list[Problem]:
         if missing:
             problems.append(
                 Problem(
-                    f"catalog.{code}",
+                    key_path("catalog", code),
                     "missing_message",
                     f"lacks {len(missing)} key(s): "
                     + ", ".join(missing[:10])

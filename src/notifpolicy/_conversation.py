@@ -223,5 +223,8 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
 
 def _describe(value: object) -> str:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return repr(value)
+        try:
+            return value.isoformat()
+        except Exception:  # a host tzinfo whose utcoffset fails
+            return quote(value)
+    return quote(value)

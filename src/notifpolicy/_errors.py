@@ -33,6 +33,7 @@ __all__ = [
     "StorageError",
     "TransportError",
     "ValidationError",
+    "key_path",
     "printable",
     "quote",
 ]
@@ -220,6 +221,16 @@ def _summary(value: object) -> str:
     except Exception:
         return f"{article} {printable(name, 60)}"
     return f"{article} {printable(name, 60)} of {size} item{'' if size == 1 else 's'}"
+
+
+def key_path(path: str, key: object) -> str:
+    """The path of ``key`` in the table at ``path``; a key that is not a string is quoted.
+
+    >>> key_path("defaults", "mention"), key_path("", 10**5000)
+    ('defaults.mention', 'an integer of 5001 digits')
+    """
+    name = key if isinstance(key, str) else quote(key)
+    return f"{path}.{name}" if path else name
 
 
 def _path(value: str) -> str:

@@ -23,7 +23,7 @@ import attrs
 
 from notifpolicy._business_hours import parse_business_hours
 from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
-from notifpolicy._errors import MAX_VERSION, Problem, ProblemList, ValidationError, quote
+from notifpolicy._errors import MAX_VERSION, Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import KindRegistry, SlackEvent
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
@@ -115,8 +115,7 @@ class Reader:
         if self.problems.full:
             self.problems.count_one()  # not even the path is built: the key may be huge
             return
-        name = key if isinstance(key, str) else quote(key)
-        self.problem(f"{path}.{name}" if path else name, "unknown_key", message)
+        self.problem(key_path(path, key), "unknown_key", message)
 
     def field(
         self,

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ProblemList, ValidationError, quote
+from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Kind, KindRegistry
 from notifpolicy._settings import SettingsWarning, WorkspaceSettings
@@ -64,15 +64,25 @@ class EffectivePreference:
 
 def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
     # Canonical: a bare bool is {"*": bool}; a kind with no channel entries is a no-op, dropped.
+    # The constructor checks shapes only (kind and channel names are checked when loading and
+    # saving), so that what it holds hashes and dumps.
     if not isinstance(value, Mapping):
         raise ValidationError.single("overrides", "type", f"must be a mapping, got {quote(value)}")
     out: dict[str, FrozenMap[str, bool]] = {}
     for kind, given in value.items():
         chans = {ALL_CHANNELS: given} if isinstance(given, bool) else given
-        if not isinstance(chans, Mapping):
+        path = f"overrides.{_key(kind)}"
+        if not isinstance(kind, str) or not isinstance(chans, Mapping):
             raise ValidationError.single(
-                f"overrides.{kind}", "type", f"must be a bool or a mapping, got {quote(chans)}"
+                path, "type", f"must be a kind name with a bool or a mapping, got {quote(chans)}"
             )
+        for channel, enabled in chans.items():
+            if not isinstance(channel, str) or not isinstance(enabled, bool):
+                raise ValidationError.single(
+                    f"{path}.{_key(channel)}",
+                    "type",
+                    f"must be true or false, got {quote(enabled)}",
+                )
         if chans:
             out[kind] = FrozenMap(chans)
     return FrozenMap(out)
@@ -232,7 +242,7 @@ def _channel_name(channel: object) -> str:
 
 def _key(key: object) -> str:
     """A key as a path shows it: a string as it is (Problem shortens it), anything else quoted."""
-    return key if isinstance(key, str) else quote(key)
+    return key_path("", key)
 
 
 def _load(

@@ -14,8 +14,15 @@ __all__ = ["Member", "Roster"]
 
 
 def _to_channels(value: Iterable[Channel]) -> frozenset[Channel]:
-    # A channel the host lists twice for a member counts once.
-    return frozenset(value)
+    # A channel the host lists twice for a member counts once.  Anything but Channel values is
+    # kept as it is (a list is not hashable), for the check in Member to report.
+    given: object = value
+    if isinstance(given, str) or not isinstance(given, Iterable):
+        return given  # type: ignore[return-value]
+    items = tuple(given)
+    if not all(isinstance(c, Channel) for c in items):
+        return items  # type: ignore[return-value]
+    return frozenset(items)
 
 
 @attrs.frozen
@@ -62,7 +69,8 @@ class Member:
             problems.append(
                 Problem("member.active", "type", f"must be true or false, got {quote(self.active)}")
             )
-        if not all(isinstance(c, Channel) for c in self.channels) or Channel.SLACK in self.channels:
+        channels: object = self.channels
+        if not isinstance(channels, frozenset) or Channel.SLACK in channels:
             problems.append(
                 Problem("member.channels", "type", "must be member channels (in_app, email, push)")
             )
