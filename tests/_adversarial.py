@@ -383,9 +383,7 @@ def _toml_value(value: object, depth: int = 0) -> str:
     if isinstance(value, str):
         return json.dumps(value)[:200]
     if isinstance(value, dict) and depth < 6:
-        inner = ", ".join(
-            f"{_toml_key(k)} = {_toml_value(v, depth + 1)}" for k, v in value.items()
-        )
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v, depth + 1)}" for k, v in value.items())
         return "{" + inner + "}"
     if isinstance(value, list | tuple) and depth < 6:
         return "[" + ", ".join(_toml_value(v, depth + 1) for v in value) + "]"

@@ -119,8 +119,13 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
         for j, channel in enumerate(channels):
             where = f"{path}.channels[{j}]"
             if channel not in _CHANNELS:
-                code = "choice" if isinstance(channel, str) else "type"
-                problems.append(Problem(where, code, f"{expected}, got {quote(channel)}"))
+                problems.append(
+                    Problem(
+                        where,
+                        "choice" if isinstance(channel, str) else "type",
+                        f"{expected}, got {quote(channel)}",
+                    )
+                )
             elif channels.index(channel) != j:
                 problems.append(Problem(where, "duplicate", f"{quote(channel)} is listed twice"))
     overrides = item.get("overrides", {})
