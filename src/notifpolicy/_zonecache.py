@@ -386,7 +386,18 @@ def _midnight(day: int) -> dt.datetime:
 
 
 def instant(second: int, microsecond: int = 0) -> dt.datetime:
-    """Seconds since the epoch -> an aware UTC datetime."""
+    """Seconds since the epoch -> an aware UTC datetime.
+
+    An instant a computation reached outside ``datetime``'s years 1-9999 (a weekly digest's
+    previous send, a week before 0001-01-03) is a :class:`ValidationError` (``range``).
+    """
     day, rest = divmod(second, DAY)
-    at = _midnight(day) + MINUTE_STEPS[rest // 60] + SECOND_STEPS[rest % 60]
-    return at + dt.timedelta(microseconds=microsecond) if microsecond else at
+    try:
+        at = _midnight(day) + MINUTE_STEPS[rest // 60] + SECOND_STEPS[rest % 60]
+        return at + dt.timedelta(microseconds=microsecond) if microsecond else at
+    except OverflowError:
+        raise ValidationError.single(
+            "at",
+            "range",
+            "is too close to the ends of the calendar: the answer falls outside the years 1-9999",
+        ) from None
