@@ -42,7 +42,7 @@ from ._adversarial import (
 HOSTS = st.sampled_from([(), ("hooks.example.org",)]) | st.lists(texts, max_size=2)
 
 
-@adversarial(ci_examples=20_000)
+@adversarial(ci_examples=8_000)
 @given(doc=settings_documents | documents, hosts=HOSTS)
 def test_settings_from_dict(doc, hosts):
     loaded = obeys_law(lambda: WorkspaceSettings.from_dict(doc, extra_webhook_hosts=hosts))
@@ -51,19 +51,19 @@ def test_settings_from_dict(doc, hosts):
         assert WorkspaceSettings.from_dict(loaded.to_dict(), extra_webhook_hosts=hosts) == loaded
 
 
-@adversarial(ci_examples=15_000)
+@adversarial(ci_examples=5_000)
 @given(text=json_texts | st.binary(max_size=40) | values)
 def test_settings_from_json(text):
     obeys_law(lambda: WorkspaceSettings.from_json(text))
 
 
-@adversarial(ci_examples=12_000)
+@adversarial(ci_examples=4_000)
 @given(text=toml_texts | values)
 def test_settings_from_toml(text):
     obeys_law(lambda: WorkspaceSettings.from_toml(text))
 
 
-@adversarial(ci_examples=15_000)
+@adversarial(ci_examples=6_000)
 @given(doc=preference_documents | documents, lenient=st.booleans())
 def test_preferences_from_dict_and_from_stored(doc, lenient):
     if lenient:
@@ -75,7 +75,7 @@ def test_preferences_from_dict_and_from_stored(doc, lenient):
         assert MemberPreferences.from_dict(prefs.to_dict()) == prefs
 
 
-@adversarial(ci_examples=4_000)
+@adversarial(ci_examples=8_000)
 @given(overrides=values, version=values)
 def test_preferences_constructor(overrides, version):
     obeys_law(lambda: MemberPreferences(overrides, version))
@@ -129,14 +129,14 @@ EVENT_ARGS = st.one_of(
 )
 
 
-@adversarial(ci_examples=12_000)
+@adversarial(ci_examples=20_000)
 @given(args=EVENT_ARGS)
 def test_event_constructors(args):
     cls, kwargs = args
     obeys_law(lambda: cls(**kwargs))
 
 
-@adversarial(ci_examples=6_000)
+@adversarial(ci_examples=4_000)
 @given(
     member_id=IDS,
     role=st.sampled_from(list(Role)) | values,
@@ -152,7 +152,7 @@ def test_members_and_rosters(member_id, role, name, active, channels, email):
     obeys_law(lambda: Roster([member, member] if member is not None else [member_id]))
 
 
-@adversarial(ci_examples=6_000)
+@adversarial(ci_examples=8_000)
 @given(
     cid=IDS,
     created=datetimes | values,
@@ -174,7 +174,7 @@ def test_conversation_state(cid, created, status, assignee, since, first):
     )
 
 
-@adversarial(ci_examples=3_000)
+@adversarial(ci_examples=1_500)
 @given(data=st.dictionaries(keys, values, max_size=6))
 def test_dicts_with_odd_keys(data):
     obeys_law(lambda: WorkspaceSettings.from_dict(data))

@@ -139,7 +139,7 @@ def _as_document(doc: object) -> str:
 JSON_DOCUMENTS = (settings_documents | preference_documents).map(_as_document)
 
 
-@adversarial(ci_examples=1_500, quick_examples=15)
+@adversarial(ci_examples=800, quick_examples=15)
 @given(doc=JSON_DOCUMENTS)
 def test_settings_and_preferences_rows_with_wrong_documents(db_path, doc):
     for table in ("settings", "preferences"):

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,7 +81,7 @@ def test_a_list_as_a_slack_event_is_a_type_problem():
 
 
 def test_a_list_as_an_event_kind_is_a_type_problem():
-    error = refused(lambda: HostEvent(id="e", kinds=[[]]))
+    error = refused(lambda: HostEvent(id="e", kinds=[[]]))  # type: ignore[list-item]
     assert codes(error) == {"event.kinds[0]": "type"}
 
 
@@ -124,11 +125,11 @@ def test_every_cli_command_reports_a_bad_file_as_invalid(monkeypatch, tmp_path, 
         assert code == EXIT_INVALID, argv
         out.flush()
         err.flush()
-        written = out.buffer.getvalue() + err.buffer.getvalue()  # type: ignore[attr-defined]
+        written = out.buffer.getvalue() + err.buffer.getvalue()
         assert b"Traceback" not in written
         assert len(written) < 100_000
         if as_json:
-            json.loads(out.buffer.getvalue())  # type: ignore[attr-defined]
+            json.loads(out.buffer.getvalue())
 
 
 def test_a_lone_surrogate_key_is_quoted_escaped():
@@ -194,7 +195,7 @@ def test_deeply_nested_input_to_from_dict_is_a_problem_not_a_recursion_error():
 
 def test_deeply_nested_input_to_event_constructors_is_a_problem():
     deep = nested(100_000)
-    refused(lambda: HostEvent(id="e", kinds=[deep]))
+    refused(lambda: HostEvent(id="e", kinds=[deep]))  # type: ignore[list-item]
     refused(lambda: HostEvent(id=deep, kinds=["k"]))  # type: ignore[arg-type]
     refused(lambda: ConversationCreated(id="e", conversation_id=deep))  # type: ignore[arg-type]
     refused(
@@ -232,7 +233,10 @@ def test_a_sqlite_path_with_a_nul_is_a_storage_error(tmp_path):
 
 
 def test_already_fired_with_unhashable_items_is_not_a_crash():
-    assert due([], settings=WorkspaceSettings(), now=T0, already_fired=[[]], workspace_id="w") == ()
+    fired: Any = [[]]
+    assert (
+        due([], settings=WorkspaceSettings(), now=T0, already_fired=fired, workspace_id="w") == ()
+    )
 
 
 # -- bounded messages -----------------------------------------------------------------------------
@@ -368,7 +372,9 @@ def test_one_code_per_kind_of_problem(data, path, code):
         assert problem.path == path
 
 
-def roster_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> list[dict]:
+def roster_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> list[dict[str, str]]:
     roster = tmp_path / "team.json"
     roster.write_text(text, encoding="utf-8")
     settings = tmp_path / "s.json"
@@ -376,7 +382,8 @@ def roster_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: st
     argv = ["explain", str(settings), "--event", "new_conversation", "--at", "2026-03-02T10:00"]
     code = main([*argv, "--roster", str(roster), "--json"])
     assert code == EXIT_INVALID
-    return json.loads(capsys.readouterr().out)["problems"]
+    problems: list[dict[str, str]] = json.loads(capsys.readouterr().out)["problems"]
+    return problems
 
 
 def test_a_repeated_member_id_is_reported_whatever_else_is_wrong(tmp_path, capsys):
