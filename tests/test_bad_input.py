@@ -28,6 +28,7 @@ from notifpolicy import (
     Role,
     Roster,
     ValidationError,
+    WeeklyDigest,
     WorkspaceSettings,
     due,
 )
@@ -454,3 +455,27 @@ def test_an_event_id_reused_with_other_content_is_reported(service):
     assert "'e1'" in str(error)
     assert changed.decisions == ()
     assert service._store.items("w") == items  # nothing of the changed event was enqueued
+
+
+# -- digest schedules at the ends of the calendar -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "ask"),
+    [
+        # The previous Monday send is before 0001-01-01: OverflowError before.
+        (dt.datetime(1, 1, 3, 0, 0, tzinfo=dt.UTC), "previous"),
+        # The period ends on a local date in the year 10000: ValueError before.
+        (dt.datetime(9999, 12, 27, 0, 0, tzinfo=dt.UTC), "period"),
+    ],
+)
+def test_weekly_digest_near_the_ends_of_the_calendar_is_a_range_problem(at, ask):
+    weekly = WeeklyDigest(enabled=True, weekday=0, send_time=dt.time(0, 0))
+    east = dt.timezone(dt.timedelta(hours=14))
+    with pytest.raises(NotifPolicyError) as info:
+        if ask == "previous":
+            weekly.previous_at_or_before(at, east)
+        else:
+            weekly.period_containing(at, east, workspace_id="w")
+    assert isinstance(info.value, ValidationError)
+    assert info.value.problems[0].code == "range"

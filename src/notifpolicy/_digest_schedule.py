@@ -217,7 +217,15 @@ class _Schedule:
         return self._period(workspace_id, start, end, day)
 
     def _period(self, workspace_id: str, start: int, end: int, day: int) -> DigestPeriod:
-        date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
+        try:
+            date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
+        except (ValueError, OverflowError):  # a period that ends after 9999-12-31, local
+            raise ValidationError.single(
+                "at",
+                "range",
+                "is too close to the ends of the calendar: the period falls outside the years "
+                "1-9999",
+            ) from None
         return DigestPeriod(
             kind=self._KIND,
             workspace_id=workspace_id,
