@@ -472,10 +472,12 @@ def test_an_event_id_reused_with_other_content_is_reported(service):
 def test_weekly_digest_near_the_ends_of_the_calendar_is_a_range_problem(at, ask):
     weekly = WeeklyDigest(enabled=True, weekday=0, send_time=dt.time(0, 0))
     east = dt.timezone(dt.timedelta(hours=14))
+    call = (
+        (lambda: weekly.previous_at_or_before(at, east))
+        if ask == "previous"
+        else (lambda: weekly.period_containing(at, east, workspace_id="w"))
+    )
     with pytest.raises(NotifPolicyError) as info:
-        if ask == "previous":
-            weekly.previous_at_or_before(at, east)
-        else:
-            weekly.period_containing(at, east, workspace_id="w")
+        call()
     assert isinstance(info.value, ValidationError)
     assert info.value.problems[0].code == "range"
