@@ -397,7 +397,7 @@ _NAIVE = dt.datetime(2026, 3, 2)
             business_time_between,
             {**_BETWEEN, "a": dt.datetime.min.replace(tzinfo=UTC)},
             "a",
-            "out_of_range",
+            "range",
         ),
         (business_due_at, {**_DUE_AT, "start": _NAIVE}, "start", "naive_datetime"),
         (business_due_at, {**_DUE_AT, "budget": -MINUTE}, "budget", "range"),
@@ -406,7 +406,7 @@ _NAIVE = dt.datetime(2026, 3, 2)
             business_due_at,
             {**_DUE_AT, "start": from_us(MAX_INSTANT_US) - HOUR, "budget": 8 * HOUR},
             "budget",
-            "out_of_range",
+            "range",
         ),
     ],
 )

@@ -66,9 +66,9 @@ def test_full_day_and_null():
             {"weekly": {"mon": [["09:00", "09:00"]]}},
             {"business_hours.weekly.mon[0]": "empty_range"},
         ),
-        ({"weekly": {"mon": [["24:00", "10:00"]]}}, {"business_hours.weekly.mon[0][0]": "time"}),
-        ({"weekly": {"mon": [["09:00", "24:01"]]}}, {"business_hours.weekly.mon[0][1]": "time"}),
-        ({"weekly": {"mon": [["9:00", "17:00"]]}}, {"business_hours.weekly.mon[0][0]": "time"}),
+        ({"weekly": {"mon": [["24:00", "10:00"]]}}, {"business_hours.weekly.mon[0][0]": "format"}),
+        ({"weekly": {"mon": [["09:00", "24:01"]]}}, {"business_hours.weekly.mon[0][1]": "format"}),
+        ({"weekly": {"mon": [["9:00", "17:00"]]}}, {"business_hours.weekly.mon[0][0]": "format"}),
         ({"weekly": {"mon": [["09:00"]]}}, {"business_hours.weekly.mon[0]": "type"}),
         ({"weekly": {"mon": "09:00-17:00"}}, {"business_hours.weekly.mon": "type"}),
         (
@@ -96,11 +96,11 @@ def test_full_day_and_null():
         ),
         (
             {"weekly": {"mon": [["09:00", "17:00"]]}, "closed_dates": ["20261225"]},
-            {"business_hours.closed_dates[0]": "type"},
+            {"business_hours.closed_dates[0]": "format"},
         ),
         (
             {"weekly": {"mon": [["09:00", "17:00"]]}, "closed_dates": ["2026-02-30"]},
-            {"business_hours.closed_dates[0]": "type"},
+            {"business_hours.closed_dates[0]": "format"},
         ),
         (
             {"weekly": {"mon": [["09:00", "17:00"]]}, "closed_dates": "2026-12-25"},

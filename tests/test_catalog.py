@@ -120,7 +120,7 @@ def test_a_new_language_needs_every_key():
 def test_with_language_refuses_a_language_that_is_there():
     with pytest.raises(ValidationError) as info:
         CATALOG.with_language("nl", CATALOG.messages("nl"))
-    assert info.value.problems[0].code == "duplicate_language"
+    assert info.value.problems[0].code == "duplicate"
 
 
 def test_a_host_key_is_added_to_every_language_at_once():

@@ -286,11 +286,11 @@ def test_check_lists_every_problem(capsys, tmp_path):
     lines = out.splitlines()
     assert lines[0] == f"{path}: invalid, 3 problems"
     assert lines[1:] == [
-        "  timezone [type]: must be an IANA time zone name such as 'Europe/Amsterdam' (exact "
+        "  timezone [timezone]: must be an IANA time zone name such as 'Europe/Amsterdam' (exact "
         "case), got 'Mars/Olympus'",
-        "  digests.weekly.weekday [type]: must be a day name such as 'monday' or 0-6 (Monday = 0); "
-        "write the full name 'monday', got 'mon'",
-        "  escalation.unassigned.after_minutes [type]: must be an integer from 1 to 10080, got -5",
+        "  digests.weekly.weekday [choice]: must be a day name such as 'monday' or 0-6 "
+        "(Monday = 0); write the full name 'monday', got 'mon'",
+        "  escalation.unassigned.after_minutes [range]: must be an integer from 1 to 10080, got -5",
     ]
     code, doc = run_json(capsys, "check", path)
     assert code == EXIT_INVALID
@@ -744,7 +744,7 @@ def test_explain_invalid_settings_exit_1(capsys, tmp_path):
     assert (code, out) == (EXIT_INVALID, "")
     assert err.splitlines() == [
         f"notifpolicy: error: {path} is not valid: 1 problem",
-        "  escalation.unassigned.after_minutes [type]: must be an integer from 1 to 10080, got 0",
+        "  escalation.unassigned.after_minutes [range]: must be an integer from 1 to 10080, got 0",
     ]
     code, doc = run_json(capsys, *argv)
     assert code == EXIT_INVALID
@@ -753,7 +753,7 @@ def test_explain_invalid_settings_exit_1(capsys, tmp_path):
     assert doc["problems"] == [
         {
             "path": "escalation.unassigned.after_minutes",
-            "code": "type",
+            "code": "range",
             "message": "must be an integer from 1 to 10080, got 0",
         }
     ]
@@ -863,7 +863,7 @@ def test_explain_nobody_notified(capsys, tmp_path):
                 "members[0].role",
                 "members[0].name",
                 "members[0].active",
-                "members[0].channels",
+                "members[0].channels[0]",
                 "members[0].overrides.mention",
             ],
         ),
@@ -879,7 +879,7 @@ def test_explain_nobody_notified(capsys, tmp_path):
         (
             '[[members]]\nid = "a"\nchannels = ["email", "email"]\n',
             "t.toml",
-            ["members[0].channels"],
+            ["members[0].channels[1]"],
         ),
     ],
 )
@@ -1213,7 +1213,7 @@ def test_diff_invalid_files_are_an_error_on_stderr(capsys, tmp_path):
     assert (code, out) == (EXIT_INVALID, "")
     assert err.splitlines() == [
         f"notifpolicy: error: {bad} is not valid: 1 problem",
-        "  quiet_hours.mode [type]: must be one of suppress, defer, summarize, got 'loud'",
+        "  quiet_hours.mode [choice]: must be one of suppress, defer, summarize, got 'loud'",
     ]
     worse = write(tmp_path, "worse.toml", "version = 0\nfoo = 1\n")
     code, out, err = run(capsys, "diff", worse, bad, "--exit-code", "--json")

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import pytest
 
-from notifpolicy import ValidationError, WorkspaceSettings
+from notifpolicy import Problem, ValidationError, WorkspaceSettings
 from notifpolicy.cli import _sim_progress, _sim_report, main
 from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from notifpolicy.cli._sim_progress import ProgressBar
@@ -652,7 +652,7 @@ def test_settings_that_cannot_be_read(capsys, tmp_path):
             'timezone = "Mars/Olympus"\n[escalation.unassigned]\nafter_minutes = -5\n',
             [
                 "timezone [",
-                "escalation.unassigned.after_minutes [type]: must be an integer from 1 to 10080",
+                "escalation.unassigned.after_minutes [range]: must be an integer from 1 to 10080",
             ],
         ),
     ],
@@ -727,7 +727,11 @@ def test_failures_drops_and_errors_are_reported():
             dropped=(
                 ("sim:e2:anna:push", "not sent: the recipient is no longer an active member"),
             ),
-            errors=(ValidationError.single("c1", "type", "must be\na string"),),
+            errors=(
+                ValidationError(
+                    [Problem("c1", "type", "must be a string"), Problem("c2", "null", "no")]
+                ),
+            ),
         )
     )
     assert runner.entries == [
@@ -738,7 +742,7 @@ def test_failures_drops_and_errors_are_reported():
             "sim:e2:anna:push",
             "not sent: the recipient is no longer an active member",
         ),
-        ProblemEntry(now, "error", None, "c1: must be a string"),
+        ProblemEntry(now, "error", None, "2 problems: c1: must be a string c2: no"),
     ]
     assert _sim_report._entry_text(runner.entries[0], zone, {}) == (
         "failed",
@@ -747,7 +751,7 @@ def test_failures_drops_and_errors_are_reported():
     )
     assert _sim_report._entry_text(runner.entries[2], zone, {}) == (
         "error",
-        "c1: must be a string",
+        "2 problems: c1: must be a string c2: no",
         [],
     )
     assert _sim_report._entry_json(runner.entries[1], zone) == {

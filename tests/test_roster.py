@@ -78,7 +78,8 @@ def test_addresses_that_would_misdirect_mail_are_refused(address):
         Member("a", Role.AGENT, email=address)
     (problem,) = info.value.problems
     assert problem.path == "member.email"
-    assert repr(address) in problem.message
+    # Quoted short: a long address is shortened (a message quotes at most about 100 chars).
+    assert repr(address[:100]) in problem.message
     assert "local@domain" in problem.message
 
 

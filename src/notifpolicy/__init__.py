@@ -27,6 +27,7 @@ from notifpolicy._digest_report import (
 )
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, Weekday, WeeklyDigest
 from notifpolicy._errors import (
+    PROBLEM_CODES,
     ConflictError,
     NotifPolicyError,
     PermissionDenied,
@@ -116,6 +117,7 @@ __all__ = [
     "KIND_SLA_BREACH",
     "KIND_UNASSIGNED",
     "MEMBER_CHANNELS",
+    "PROBLEM_CODES",
     "SLACK_CHANNEL",
     "SLACK_RECIPIENT",
     "AgentFigures",

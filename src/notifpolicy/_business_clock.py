@@ -43,7 +43,7 @@ import datetime as dt
 import functools
 
 from notifpolicy._business_hours import MINUTES_PER_DAY, BusinessHours
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 from notifpolicy._timeutil import require_aware, resolve_zone
 
 __all__ = ["BusinessCalendar", "business_due_at", "business_time_between", "calendar_for"]
@@ -163,7 +163,9 @@ class BusinessCalendar:
             offset = None
         if offset is None:  # a tzinfo that cannot place instants is no time zone
             raise ValidationError.single(
-                "tz", "timezone", f"must give a UTC offset for every instant, got {self._zone!r}"
+                "tz",
+                "timezone",
+                f"must give a UTC offset for every instant, got {quote(self._zone)}",
             )
         return offset // _ONE_US
 
@@ -311,7 +313,7 @@ def check_supported(value: dt.datetime, *, path: str) -> int:
     if not MIN_INSTANT_US <= t <= MAX_INSTANT_US:
         raise ValidationError.single(
             path,
-            "out_of_range",
+            "range",
             f"must lie between {from_us(MIN_INSTANT_US).isoformat()} and "
             f"{from_us(MAX_INSTANT_US).isoformat()} for the business-hours clock, "
             f"got {value.isoformat()}",
@@ -369,14 +371,14 @@ def business_due_at(
     start = require_aware(start, path="start")
     if not isinstance(budget, dt.timedelta) or budget < dt.timedelta(0):
         raise ValidationError.single(
-            "budget", "range", f"must be a timedelta of zero or more, got {budget!r}"
+            "budget", "range", f"must be a timedelta of zero or more, got {quote(budget)}"
         )
     calendar = calendar_for(hours, tz)
     due = calendar.due_at_us(check_supported(start, path="start"), budget // _ONE_US)
     if due is None or due > MAX_INSTANT_US:
         raise ValidationError.single(
             "budget",
-            "out_of_range",
+            "range",
             f"{budget} of business time from {start.isoformat()} ends after "
             f"{from_us(MAX_INSTANT_US).isoformat()}",
         )

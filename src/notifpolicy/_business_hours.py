@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._timeutil import format_hhmm, parse_hhmm
 
@@ -46,7 +46,7 @@ class OpeningRange:
                 "business_hours",
                 "invalid_range",
                 f"an opening range needs start 0-1439 and end 0-1440 minutes, start != end; "
-                f"got {self.start!r}-{self.end!r}",
+                f"got {quote(self.start)}-{quote(self.end)}",
             )
 
     @property
@@ -114,7 +114,9 @@ def _weekly_problems(weekly: Mapping[int, tuple[OpeningRange, ...]]) -> list[Pro
     for day, ranges in weekly.items():
         if not (_is_int(day) and 0 <= day <= 6):
             problems.append(
-                Problem("business_hours.weekly", "invalid_day", f"days must be 0-6, got {day!r}")
+                Problem(
+                    "business_hours.weekly", "invalid_day", f"days must be 0-6, got {quote(day)}"
+                )
             )
             continue
         for r in ranges:
@@ -165,7 +167,7 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
         if key not in ("weekly", "closed_dates"):
             problems.append(
                 Problem(
-                    f"{path}.{key}", "unknown_key", "unknown key; expected weekly, closed_dates"
+                    key_path(path, key), "unknown_key", "unknown key; expected weekly, closed_dates"
                 )
             )
     weekly: dict[int, list[OpeningRange]] = {}
@@ -180,13 +182,13 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
         )
         raw_weekly = {}
     for key, raw_ranges in raw_weekly.items():
-        day_path = f"{path}.weekly.{key}"
+        day_path = key_path(f"{path}.weekly", key)
         if key not in DAY_KEYS:
             problems.append(
                 Problem(
                     day_path,
                     "unknown_key",
-                    f"day keys are exactly {', '.join(DAY_KEYS)}, got {key!r}",
+                    f"day keys are exactly {', '.join(DAY_KEYS)}, got {quote(key)}",
                 )
             )
             continue
@@ -227,7 +229,7 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
             problems.append(
                 Problem(
                     item_path,
-                    "type",
+                    _time_code(raw),
                     f"must be a date string YYYY-MM-DD, got {_describe(raw)}{hint}",
                 )
             )
@@ -261,7 +263,7 @@ def _parse_range(raw: object, path: str, problems: list[Problem]) -> OpeningRang
         problems.append(
             Problem(
                 f"{path}[0]",
-                "time",
+                _time_code(start_raw),
                 f'must be a time "HH:MM" from 00:00 to 23:59{hint}, got {_describe(start_raw)}',
             )
         )
@@ -270,7 +272,7 @@ def _parse_range(raw: object, path: str, problems: list[Problem]) -> OpeningRang
         problems.append(
             Problem(
                 f"{path}[1]",
-                "time",
+                _time_code(end_raw),
                 f'must be a time "HH:MM" from 00:00 to 24:00{_native_hint(end_raw)}, '
                 f"got {_describe(end_raw)}",
             )
@@ -311,7 +313,14 @@ def _native_hint(raw: object) -> str:
     return ""
 
 
+def _time_code(raw: object) -> str:
+    """The problem code for a bad time or date: a TOML native one, a malformed string, or
+    not a string at all."""
+    if isinstance(raw, dt.time | dt.date):
+        return "time"
+    return "format" if isinstance(raw, str) else "type"
+
+
 def _describe(value: object) -> str:
     """A short description of a bad value for messages (never a whole document)."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{type(value).__name__} {text[:57]}..."
+    return quote(value)

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from notifpolicy._digest_texts import DIGEST_EN, DIGEST_NL
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 
 __all__ = ["LANGUAGE_CODE", "MessageCatalog"]
@@ -287,13 +287,15 @@ _SHIPPED_FIELDS: dict[str, frozenset[str]] = {
 def _to_languages(value: Mapping[str, Mapping[str, str]]) -> Messages:
     if not isinstance(value, Mapping):
         raise ValidationError.single(
-            "catalog", "type", f"must be a mapping of language to messages, got {value!r}"
+            "catalog", "type", f"must be a mapping of language to messages, got {quote(value)}"
         )
     out: dict[str, FrozenMap[str, str]] = {}
     for code, messages in value.items():
         if not isinstance(messages, Mapping):
             raise ValidationError.single(
-                f"catalog.{code}", "type", f"must be a mapping of key to text, got {messages!r}"
+                key_path("catalog", code),
+                "type",
+                f"must be a mapping of key to text, got {quote(messages)}",
             )
         out[code] = messages if isinstance(messages, FrozenMap) else FrozenMap(messages)
     return FrozenMap(out)
@@ -334,14 +336,16 @@ class MessageCatalog:
         }
         if not isinstance(languages, Mapping):
             raise ValidationError.single(
-                "catalog", "type", f"must be a mapping of language to messages, got {languages!r}"
+                "catalog",
+                "type",
+                f"must be a mapping of language to messages, got {quote(languages)}",
             )
         for code, messages in languages.items():
             if not isinstance(messages, Mapping):
                 raise ValidationError.single(
-                    f"catalog.{code}",
+                    key_path("catalog", code),
                     "type",
-                    f"must be a mapping of key to text, got {messages!r}",
+                    f"must be a mapping of key to text, got {quote(messages)}",
                 )
             merged.setdefault(code, {}).update(messages)
         return MessageCatalog(merged)
@@ -351,8 +355,8 @@ class MessageCatalog:
         if code in self.languages:
             raise ValidationError.single(
                 "language",
-                "duplicate_language",
-                f"{code!r} is already in the catalog; use with_messages to change its texts",
+                "duplicate",
+                f"{quote(code)} is already in the catalog; use with_messages to change its texts",
             )
         return self.with_messages({code: messages})
 
@@ -368,7 +372,7 @@ class MessageCatalog:
             raise ValidationError.single(
                 "language",
                 "unknown_language",
-                f"must be one of {', '.join(self.languages)}, got {language!r}",
+                f"must be one of {', '.join(self.languages)}, got {quote(language)}",
             )
         return found
 
@@ -385,14 +389,14 @@ class MessageCatalog:
         template = messages.get(key) if isinstance(key, str) else None
         if template is None:
             raise ValidationError.single(
-                "key", "unknown_message", f"{key!r} is not in the {language!r} messages"
+                "key", "unknown_message", f"{quote(key)} is not in the {quote(language)} messages"
             )
         try:
             return template.format(**fields)
         except (KeyError, IndexError, ValueError, AttributeError) as e:
             # A host's own key with fields the caller did not pass.
             raise ValidationError.single(
-                f"catalog.{language}.{key}", "template", f"cannot be filled in: {e!r}"
+                f"catalog.{language}.{key}", "template", f"cannot be filled in: {quote(e)}"
             ) from None
 
     # -- phrases the renderers share ----------------------------------------------------------
@@ -435,7 +439,7 @@ def _check(languages: Messages) -> list[Problem]:
                 Problem(
                     "catalog",
                     "language_code",
-                    f"language codes look like 'en' or 'pt-BR', got {code!r}",
+                    f"language codes look like 'en' or 'pt-BR', got {quote(code)}",
                 )
             )
             continue
@@ -443,9 +447,9 @@ def _check(languages: Messages) -> list[Problem]:
         for key, template in messages.items():
             path = f"catalog.{code}.{key}"
             if not isinstance(key, str) or not key:
-                problems.append(Problem(path, "type", f"keys must be strings, got {key!r}"))
+                problems.append(Problem(path, "type", f"keys must be strings, got {quote(key)}"))
             elif not isinstance(template, str):
-                problems.append(Problem(path, "type", f"must be a string, got {template!r}"))
+                problems.append(Problem(path, "type", f"must be a string, got {quote(template)}"))
             else:
                 fields = _fields(template)
                 if isinstance(fields, str):
@@ -458,7 +462,7 @@ def _check(languages: Messages) -> list[Problem]:
             Problem(
                 "catalog",
                 "missing_language",
-                f"must include the reference language {REFERENCE_LANGUAGE!r}",
+                f"must include the reference language {quote(REFERENCE_LANGUAGE)}",
             )
         )
         return problems
@@ -473,7 +477,7 @@ def _check(languages: Messages) -> list[Problem]:
         if missing:
             problems.append(
                 Problem(
-                    f"catalog.{code}",
+                    key_path("catalog", code),
                     "missing_message",
                     f"lacks {len(missing)} key(s): "
                     + ", ".join(missing[:10])
@@ -487,7 +491,7 @@ def _check(languages: Messages) -> list[Problem]:
                     Problem(
                         path,
                         "unknown_message",
-                        f"is not a key of {REFERENCE_LANGUAGE!r}; add it there as well",
+                        f"is not a key of {quote(REFERENCE_LANGUAGE)}; add it there as well",
                     )
                 )
             elif not fields <= allowed[key]:

@@ -25,7 +25,7 @@ import attrs
 
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._decision import CHANNEL_ORDER, Decision, Outcome
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._keys import key_part
 from notifpolicy._kinds import Channel, KindRegistry
@@ -122,7 +122,7 @@ def build_catchups(
     """
     if not isinstance(workspace_id, str) or not workspace_id:
         raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+            "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
         )
     for path, value, cls in (
         ("settings", settings, WorkspaceSettings),
@@ -166,7 +166,7 @@ def build_catchups(
         prefs = preferences.get(member_id)
         if prefs is not None and not isinstance(prefs, MemberPreferences):
             raise ValidationError.single(
-                f"preferences[{member_id!r}]",
+                f"preferences[{quote(member_id)}]",
                 "type",
                 f"must be a MemberPreferences, got {type(prefs).__name__}",
             )

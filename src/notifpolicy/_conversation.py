@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 
 __all__ = ["ConversationState", "ConversationStatus"]
 
@@ -138,7 +138,7 @@ def _aware(value: object, name: str, label: str, problems: list[Problem]) -> dt.
         problems.append(
             Problem(
                 name,
-                "out_of_range",
+                "range",
                 f"{label}: {name} must be representable in UTC, got {value.isoformat()}",
             )
         )
@@ -152,16 +152,16 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
     cid: object = state.id
     status: object = state.status
     if not isinstance(cid, str) or not cid:
-        problems.append(Problem("id", "type", f"must be a non-empty string, got {cid!r}"))
+        problems.append(Problem("id", "type", f"must be a non-empty string, got {quote(cid)}"))
         label = "conversation"
     else:
-        label = f"conversation {cid!r}"
+        label = f"conversation {quote(cid)}"
     if not isinstance(status, ConversationStatus):
         problems.append(
             Problem(
                 "status",
                 "unknown_status",
-                f"{label}: status must be 'open' or 'closed', got {status!r}",
+                f"{label}: status must be 'open' or 'closed', got {quote(status)}",
             )
         )
     assignee = state.assignee
@@ -170,7 +170,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "assignee",
                 "type",
-                f"{label}: assignee must be a non-empty member id or None, got {assignee!r}",
+                f"{label}: assignee must be a non-empty member id or None, got {quote(assignee)}",
             )
         )
     created = _aware(state.created_at, "created_at", label, problems)
@@ -185,7 +185,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "unassigned_since",
                 "inconsistent",
-                f"{label}: unassigned_since must be None while assignee {assignee!r} is set, "
+                f"{label}: unassigned_since must be None while assignee {quote(assignee)} is set, "
                 f"got {_describe(state.unassigned_since)}",
             )
         )
@@ -223,5 +223,8 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
 
 def _describe(value: object) -> str:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return repr(value)
+        try:
+            return value.isoformat()
+        except Exception:  # a host tzinfo whose utcoffset fails
+            return quote(value)
+    return quote(value)

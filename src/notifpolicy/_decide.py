@@ -62,7 +62,7 @@ from notifpolicy._decision import (  # the hot loop builds decisions without att
     _fast_decision,
     unchecked_ruling,
 )
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._events import Event
 from notifpolicy._kinds import Channel, KindRegistry, Recipients
 from notifpolicy._preferences import ALL_CHANNELS, MemberPreferences
@@ -508,7 +508,7 @@ def _input_problems(
 
 def _not_preferences(member_id: object, value: object) -> Problem:
     return Problem(
-        f"preferences[{member_id!r}]",
+        f"preferences[{quote(member_id)}]",
         "type",
         f"must be a MemberPreferences, got {type(value).__name__}",
     )

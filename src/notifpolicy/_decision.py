@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._kinds import Channel
 from notifpolicy._reasons import Reason, ReasonCode, reason
 from notifpolicy._timeutil import require_aware
@@ -102,10 +102,10 @@ def _check_ruling(r: Ruling) -> list[Problem]:
     channel: object = r.channel
     outcome: object = r.outcome
     if not isinstance(channel, Channel):
-        problems.append(Problem("channel", "type", f"must be a Channel, got {channel!r}"))
+        problems.append(Problem("channel", "type", f"must be a Channel, got {quote(channel)}"))
     if not isinstance(r.event_id, str) or not r.event_id:
         problems.append(
-            Problem("event_id", "type", f"must be a non-empty string, got {r.event_id!r}")
+            Problem("event_id", "type", f"must be a non-empty string, got {quote(r.event_id)}")
         )
     if r.conversation_id is not None and (
         not isinstance(r.conversation_id, str) or not r.conversation_id
@@ -114,17 +114,19 @@ def _check_ruling(r: Ruling) -> list[Problem]:
             Problem(
                 "conversation_id",
                 "type",
-                f"must be a non-empty string or None, got {r.conversation_id!r}",
+                f"must be a non-empty string or None, got {quote(r.conversation_id)}",
             )
         )
     if not r.kinds or not all(isinstance(k, str) and k for k in r.kinds):
         problems.append(
-            Problem("kinds", "type", f"must be one or more kind names, got {r.kinds!r}")
+            Problem("kinds", "type", f"must be one or more kind names, got {quote(r.kinds)}")
         )
     if not isinstance(outcome, Outcome):
-        problems.append(Problem("outcome", "type", f"must be an Outcome, got {outcome!r}"))
+        problems.append(Problem("outcome", "type", f"must be an Outcome, got {quote(outcome)}"))
     if not all(isinstance(x, Reason) for x in r.reasons):
-        problems.append(Problem("reasons", "type", f"must be Reason values, got {r.reasons!r}"))
+        problems.append(
+            Problem("reasons", "type", f"must be Reason values, got {quote(r.reasons)}")
+        )
     elif isinstance(outcome, Outcome) and outcome is not Outcome.DELIVER and not r.reasons:
         # Every decision that does not deliver says why.
         problems.append(
@@ -165,17 +167,17 @@ class Decision:
         recipient: object = self.recipient
         ruling: object = self.ruling
         if not isinstance(ruling, Ruling):
-            raise ValidationError.single("ruling", "type", f"must be a Ruling, got {ruling!r}")
+            raise ValidationError.single("ruling", "type", f"must be a Ruling, got {quote(ruling)}")
         if ruling.channel is Channel.SLACK:
             if recipient != SLACK_CHANNEL:
                 raise ValidationError.single(
-                    "recipient", "type", f"must be 'slack' on Slack, got {recipient!r}"
+                    "recipient", "type", f"must be 'slack' on Slack, got {quote(recipient)}"
                 )
             # The plain string "slack" names the same recipient: kept as the one value.
             object.__setattr__(self, "recipient", SLACK_CHANNEL)
         elif isinstance(recipient, SlackTarget) or not isinstance(recipient, str) or not recipient:
             raise ValidationError.single(
-                "recipient", "type", f"must be a member id, got {recipient!r}"
+                "recipient", "type", f"must be a member id, got {quote(recipient)}"
             )
 
     @classmethod
@@ -365,7 +367,9 @@ _DECISION_KEYS = (
 
 def _decision_from_dict(data: object) -> Decision:
     if not isinstance(data, Mapping):
-        raise ValidationError.single("", "type", f"must be a decision mapping, got {data!r}"[:120])
+        raise ValidationError.single(
+            "", "type", f"must be a decision mapping, got {quote(data)}"[:120]
+        )
     problems: list[Problem] = []
     for key in data:
         if key not in _DECISION_KEYS:
@@ -386,15 +390,19 @@ def _decision_from_dict(data: object) -> Decision:
         if recipient is not None:
             problems.append(Problem("recipient", "type", "must be null for the Slack channel"))
     elif channel is not None and (not isinstance(recipient, str) or not recipient):
-        problems.append(Problem("recipient", "type", f"must be a member id, got {recipient!r}"))
+        problems.append(
+            Problem("recipient", "type", f"must be a member id, got {quote(recipient)}")
+        )
     kinds = data["kinds"]
     if not isinstance(kinds, list | tuple):
-        problems.append(Problem("kinds", "type", f"must be a list of kind names, got {kinds!r}"))
+        problems.append(
+            Problem("kinds", "type", f"must be a list of kind names, got {quote(kinds)}")
+        )
         kinds = ()
     reasons: list[Reason] = []
     raw_reasons = data["reasons"]
     if not isinstance(raw_reasons, list | tuple):
-        problems.append(Problem("reasons", "type", f"must be a list, got {raw_reasons!r}"))
+        problems.append(Problem("reasons", "type", f"must be a list, got {quote(raw_reasons)}"))
         raw_reasons = ()
     for i, item in enumerate(raw_reasons):
         path = f"reasons[{i}]"
@@ -405,7 +413,7 @@ def _decision_from_dict(data: object) -> Decision:
         kind = item["kind"]
         if kind is not None and (not isinstance(kind, str) or not kind):
             problems.append(
-                Problem(f"{path}.kind", "type", f"must be a kind or null, got {kind!r}")
+                Problem(f"{path}.kind", "type", f"must be a kind or null, got {quote(kind)}")
             )
         elif code is not None:
             reasons.append(reason(code, kind))
@@ -430,7 +438,7 @@ def _enum(cls: type[_E], value: object, path: str, problems: list[Problem]) -> _
         return cls(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
-        problems.append(Problem(path, "type", f"must be one of {allowed}, got {value!r}"))
+        problems.append(Problem(path, "type", f"must be one of {allowed}, got {quote(value)}"))
         return None
 
 
@@ -445,6 +453,8 @@ def _instant(value: object, path: str, problems: list[Problem]) -> dt.datetime |
         if parsed is not None and parsed.utcoffset() is not None:
             return parsed.astimezone(UTC)
     problems.append(
-        Problem(path, "type", f"must be an ISO 8601 instant with an offset or null, got {value!r}")
+        Problem(
+            path, "type", f"must be an ISO 8601 instant with an offset or null, got {quote(value)}"
+        )
     )
     return None

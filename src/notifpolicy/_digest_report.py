@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from notifpolicy._business_clock import calendar_for, to_us
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 from notifpolicy._zonecache import zone_table
@@ -92,9 +92,9 @@ class ConversationRecord:
 
 def _record_problems(r: ConversationRecord) -> list[Problem]:
     problems: list[Problem] = []
-    where = f"conversation {r.id!r}"
+    where = f"conversation {quote(r.id)}"
     if not isinstance(r.id, str) or not r.id:
-        problems.append(Problem("id", "type", f"must be a non-empty string, got {r.id!r}"))
+        problems.append(Problem("id", "type", f"must be a non-empty string, got {quote(r.id)}"))
 
     def aware(value: object, name: str) -> dt.datetime | None:
         try:
@@ -125,14 +125,14 @@ def _record_problems(r: ConversationRecord) -> list[Problem]:
     for i, reply in enumerate(items):
         path = f"replies[{i}]"
         if not isinstance(reply, Reply):
-            problems.append(Problem(path, "type", f"{where}: must be a Reply, got {reply!r}"))
+            problems.append(Problem(path, "type", f"{where}: must be a Reply, got {quote(reply)}"))
             continue
         if not isinstance(reply.agent_id, str) or not reply.agent_id:
             problems.append(
                 Problem(
                     f"{path}.agent_id",
                     "type",
-                    f"{where}: must be a non-empty agent id, got {reply.agent_id!r}",
+                    f"{where}: must be a non-empty agent id, got {quote(reply.agent_id)}",
                 )
             )
         at = aware(reply.at, f"{path}.at")

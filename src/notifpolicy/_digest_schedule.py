@@ -22,7 +22,7 @@ from typing import ClassVar, Final, Literal
 
 import attrs
 
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 from notifpolicy._keys import key_part
 from notifpolicy._timeutil import require_aware
 from notifpolicy._values import check_bool, check_wall_time, raise_if
@@ -53,7 +53,9 @@ def _to_weekday(value: object) -> Weekday:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         return Weekday(value)
     raise_if(
-        "digests.weekly.weekday", "type", f"must be a Weekday or 0-6 (Monday = 0), got {value!r}"
+        "digests.weekly.weekday",
+        "type",
+        f"must be a Weekday or 0-6 (Monday = 0), got {quote(value)}",
     )
     raise AssertionError  # pragma: no cover
 
@@ -94,7 +96,7 @@ def _check_workspace(workspace_id: object) -> str:
     if isinstance(workspace_id, str) and workspace_id:
         return workspace_id
     raise ValidationError.single(
-        "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+        "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
     )
 
 
@@ -215,7 +217,15 @@ class _Schedule:
         return self._period(workspace_id, start, end, day)
 
     def _period(self, workspace_id: str, start: int, end: int, day: int) -> DigestPeriod:
-        date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
+        try:
+            date = dt.date.fromordinal(_EPOCH_ORDINAL + day)
+        except (ValueError, OverflowError):  # a period that ends after 9999-12-31, local
+            raise ValidationError.single(
+                "at",
+                "range",
+                "is too close to the ends of the calendar: the period falls outside the years "
+                "1-9999",
+            ) from None
         return DigestPeriod(
             kind=self._KIND,
             workspace_id=workspace_id,

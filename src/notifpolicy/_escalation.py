@@ -25,7 +25,7 @@ need years of calendar for a week's budget).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import cast
 
 import attrs
@@ -39,7 +39,7 @@ from notifpolicy._business_clock import (
     to_us,
 )
 from notifpolicy._conversation import ConversationState, ConversationStatus
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._escalation_key import (
     ESCALATION_KINDS,
     KIND_FIRST_RESPONSE,
@@ -84,12 +84,12 @@ class Escalation:
             raise ValidationError.single(
                 "kind",
                 "unknown_kind",
-                f"must be one of {', '.join(sorted(ESCALATION_KINDS))}, got {self.kind!r}",
+                f"must be one of {', '.join(sorted(ESCALATION_KINDS))}, got {quote(self.kind)}",
             )
         for name, value in (("conversation_id", self.conversation_id), ("key", self.key)):
             if not (isinstance(value, str) and value):
                 raise ValidationError.single(
-                    name, "type", f"must be a non-empty string, got {value!r}"
+                    name, "type", f"must be a non-empty string, got {quote(value)}"
                 )
         # The engine always passes UTC datetimes: one identity test; anything else is checked.
         if getattr(self.due_at, "tzinfo", None) is not UTC:
@@ -175,6 +175,12 @@ def _as_sequence(conversations: Iterable[object]) -> Sequence[object]:
     # The business-hours clock reads the conversations twice; a generator is read once, here.
     if isinstance(conversations, list | tuple):
         return conversations
+    if isinstance(conversations, str | bytes | Mapping) or not isinstance(conversations, Iterable):
+        raise ValidationError.single(
+            "conversations",
+            "type",
+            f"must be a sequence of ConversationState values, got {quote(conversations)}",
+        )
     return tuple(conversations)
 
 
@@ -194,7 +200,7 @@ def _check_call(settings: object, now: object) -> dt.datetime:
         return now.astimezone(UTC)
     except OverflowError:  # datetime.max at a negative offset is after year 9999 in UTC
         raise ValidationError.single(
-            "now", "out_of_range", f"must be representable in UTC, got {now.isoformat()}"
+            "now", "range", f"must be representable in UTC, got {now.isoformat()}"
         ) from None
 
 
@@ -207,8 +213,9 @@ def _fired_keys(already_fired: object) -> Container[str]:
             f"{type(already_fired).__name__}",
         )
     if isinstance(already_fired, list | tuple):
-        # `in` on a list is a scan; one set now keeps a large `due` call linear.
-        return frozenset(already_fired)
+        # `in` on a list is a scan; one set now keeps a large `due` call linear.  Keys are
+        # strings: anything else is left out (it matches no key), a list included (unhashable).
+        return frozenset(key for key in already_fired if isinstance(key, str))
     return already_fired
 
 
@@ -234,8 +241,9 @@ class _Ids:
         self.problems.append(
             Problem(
                 f"conversations[{i}].id",
-                "duplicate_id",
-                f"{cid!r} is given twice in one call; each conversation's state must appear once",
+                "duplicate",
+                f"{quote(cid)} is given twice in one call; "
+                "each conversation's state must appear once",
             )
         )
 

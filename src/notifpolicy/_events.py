@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 
 __all__ = [
     "ConversationCreated",
@@ -47,12 +47,24 @@ def _check_id(problems: list[Problem], path: str, value: object, *, optional: bo
         return
     if not isinstance(value, str) or not value:
         expected = "a non-empty string or None" if optional else "a non-empty string"
-        problems.append(Problem(path, "type", f"must be {expected}, got {value!r}"))
+        problems.append(Problem(path, "type", f"must be {expected}, got {quote(value)}"))
+    elif not _encodable(value):
+        # One rule for every store: an id that cannot be written as UTF-8 (a lone surrogate,
+        # which json.loads lets through) is refused here, when the event is built.
+        problems.append(
+            Problem(
+                path,
+                "encoding",
+                f"must be valid Unicode text (no lone surrogates), got {quote(value)}",
+            )
+        )
 
 
 def _check_ids(problems: list[Problem], path: str, value: object) -> None:
     if not isinstance(value, tuple):
-        problems.append(Problem(path, "type", f"must be a sequence of member ids, got {value!r}"))
+        problems.append(
+            Problem(path, "type", f"must be a sequence of member ids, got {quote(value)}")
+        )
         return
     for i, item in enumerate(value):
         _check_id(problems, f"{path}[{i}]", item, optional=False)
@@ -62,14 +74,16 @@ def _check_kind(problems: list[Problem], kind: object, allowed: tuple[str, ...])
     if kind not in allowed:
         problems.append(
             Problem(
-                "event.kind", "unknown_kind", f"must be one of {', '.join(allowed)}, got {kind!r}"
+                "event.kind",
+                "unknown_kind",
+                f"must be one of {', '.join(allowed)}, got {quote(kind)}",
             )
         )
 
 
 def _check_text(problems: list[Problem], path: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
-        problems.append(Problem(path, "type", f"must be a string or None, got {value!r}"))
+        problems.append(Problem(path, "type", f"must be a string or None, got {quote(value)}"))
     elif value is not None and not _encodable(value):
         # A lone surrogate (which json.loads lets through) cannot be stored or sent.
         problems.append(
@@ -274,21 +288,25 @@ class HostEvent(Event):
                 Problem(
                     "event.kinds",
                     "type",
-                    f"must be a non-empty sequence of kind names, got {self.kinds!r}",
+                    f"must be a non-empty sequence of kind names, got {quote(self.kinds)}",
                 )
             )
         else:
-            seen: set[object] = set()
+            seen: set[str] = set()
             for i, name in enumerate(self.kinds):
+                # A string first: a list is not hashable, and not a kind name either.
                 if not isinstance(name, str) or not name:
                     problems.append(
-                        Problem(f"event.kinds[{i}]", "type", f"must be a kind name, got {name!r}")
+                        Problem(
+                            f"event.kinds[{i}]", "type", f"must be a kind name, got {quote(name)}"
+                        )
                     )
                 elif name in seen:
                     problems.append(
-                        Problem(f"event.kinds[{i}]", "duplicate", f"{name!r} is listed twice")
+                        Problem(f"event.kinds[{i}]", "duplicate", f"{quote(name)} is listed twice")
                     )
-                seen.add(name)
+                else:
+                    seen.add(name)
         _check_id(problems, "event.conversation_id", self.conversation_id, optional=True)
         _check_id(problems, "event.assignee", self.assignee, optional=True)
         _check_ids(problems, "event.mentioned", self.mentioned)

@@ -11,7 +11,7 @@ contain no ``:``.
 
 from __future__ import annotations
 
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 
 __all__ = ["check_workspace_id", "key_part", "parse_key_part"]
 
@@ -43,5 +43,5 @@ def check_workspace_id(workspace_id: object) -> None:
     # Every key starts with it: a host may keep many workspaces in one store.
     if not (isinstance(workspace_id, str) and workspace_id):
         raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {workspace_id!r}"
+            "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
         )

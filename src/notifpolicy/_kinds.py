@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 
 __all__ = [
@@ -117,7 +117,8 @@ class Kind:
             problems.append(
                 (
                     "name",
-                    f"must be a lowercase identifier such as 'refund_requested', got {self.name!r}",
+                    f"must be a lowercase identifier such as 'refund_requested', "
+                    f"got {quote(self.name)}",
                 )
             )
         if not self.channels or not self.channels <= MEMBER_CHANNELS:
@@ -130,7 +131,7 @@ class Kind:
             )
         if self.switch is not None and self.switch not in KIND_SWITCHES:
             problems.append(
-                ("switch", f"must be one of {sorted(KIND_SWITCHES)}, got {self.switch!r}")
+                ("switch", f"must be one of {sorted(KIND_SWITCHES)}, got {quote(self.switch)}")
             )
         if problems:
             raise ValidationError(Problem(f"kind.{p}", "invalid_kind", m) for p, m in problems)
@@ -193,7 +194,7 @@ class KindRegistry:
         for kind in kinds:
             if kind.name in merged:
                 raise ValidationError.single(
-                    "kind.name", "duplicate_kind", f"{kind.name!r} is already registered"
+                    "kind.name", "duplicate", f"{quote(kind.name)} is already registered"
                 )
             merged[kind.name] = kind
         return KindRegistry(merged)
@@ -205,7 +206,7 @@ class KindRegistry:
             raise ValidationError.single(
                 path,
                 "unknown_kind",
-                f"must be a registered kind ({', '.join(self.kinds)}), got {name!r}",
+                f"must be a registered kind ({', '.join(self.kinds)}), got {quote(name)}",
             )
         return kind
 

@@ -19,9 +19,11 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import attrs
+
 from notifpolicy._business_hours import parse_business_hours
 from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import MAX_VERSION, Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import KindRegistry, SlackEvent
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
@@ -35,10 +37,19 @@ from notifpolicy._settings import (
     WorkspaceSettings,
 )
 from notifpolicy._timeutil import format_hhmm, is_valid_zone_key, parse_hhmm
-from notifpolicy._values import check_minutes
+from notifpolicy._values import check_minutes, check_version
 from notifpolicy._webhook import allowed_hosts, webhook_url_problem
 
-__all__ = ["Reader", "describe", "load_workspace_settings", "parse_json", "parse_toml"]
+__all__ = [
+    "VERSION_EXPECTED",
+    "Invalid",
+    "Reader",
+    "describe",
+    "load_workspace_settings",
+    "parse_json",
+    "parse_toml",
+    "parse_version",
+]
 
 T = TypeVar("T")
 
@@ -49,19 +60,36 @@ def describe(value: object) -> str:
     """A short description of a bad value for a message (never a whole document)."""
     if isinstance(value, dt.time | dt.date):
         return f"a TOML/native {type(value).__name__} ({value.isoformat()})"
-    text = repr(value)
-    return text if len(text) <= 60 else f"{type(value).__name__} {text[:50]}..."
+    return quote(value)
+
+
+@attrs.frozen
+class Invalid:
+    """What a field parser returns for a bad value: the problem's code (see PROBLEM_CODES)."""
+
+    code: str
+
+
+TYPE = Invalid("type")
+RANGE = Invalid("range")
+CHOICE = Invalid("choice")
+FORMAT = Invalid("format")
+TIMEZONE = Invalid("timezone")
 
 
 class Reader:
     """Collects problems while reading a document; see the module docstring."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        # The first MAX_LISTED problems, and a count of the rest: a document with a million
+        # unknown keys must not cost a million Problem values (nor a message of 100 MB).
+        self.problems = ProblemList()
 
     def problem(self, path: str, code: str, expected: str, value: object = _MISSING) -> None:
+        if self.problems.full:
+            self.problems.count_one()
         # Under `slack` the value is never echoed: it may be the webhook URL.
-        if value is _MISSING or path == "slack" or path.startswith("slack."):
+        elif value is _MISSING or path == "slack" or path.startswith("slack."):
             self.problems.append(Problem(path, code, expected))
         else:
             self.problems.append(Problem(path, code, f"{expected}, got {describe(value)}"))
@@ -70,17 +98,24 @@ class Reader:
         """``data`` as a mapping with only ``keys``; unknown keys and non-tables are problems."""
         if data is _MISSING:
             return {}
+        if data is None and path:  # the whole document null is a wrong type, below
+            self.problem(path, "null", "must not be null; leave the key out for the default")
+            return {}
         if not isinstance(data, Mapping):
             self.problem(path, "type", "must be a table (mapping)", data)
             return {}
         allowed = tuple(keys)
         for key in data:
             if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                self.problem(
-                    where, "unknown_key", f"unknown key; expected one of {', '.join(allowed)}"
-                )
+                self.unknown_key(path, key, f"unknown key; expected one of {', '.join(allowed)}")
         return data
+
+    def unknown_key(self, path: str, key: object, message: str) -> None:
+        """Report ``key`` (a key of the table at ``path``) as unknown."""
+        if self.problems.full:
+            self.problems.count_one()  # not even the path is built: the key may be huge
+            return
+        self.problem(key_path(path, key), "unknown_key", message)
 
     def field(
         self,
@@ -88,10 +123,11 @@ class Reader:
         key: str,
         path: str,
         default: T,
-        parse: Callable[[object], T | None],
+        parse: Callable[[object], T | Invalid],
         expected: str,
     ) -> T:
-        """Read ``table[key]`` with ``parse`` (``None`` = invalid); the default if missing."""
+        """Read ``table[key]`` with ``parse`` (an :class:`Invalid` = a problem with its code);
+        the default if missing."""
         where = f"{path}.{key}" if path else key
         if key not in table:
             return default
@@ -102,8 +138,8 @@ class Reader:
             )
             return default
         value = parse(raw)
-        if value is None:
-            code = "time" if isinstance(raw, dt.time | dt.date) else "type"
+        if isinstance(value, Invalid):
+            code = "time" if isinstance(raw, dt.time | dt.date) else value.code
             hint = ' (write the time as a quoted string such as "09:00")' if code == "time" else ""
             self.problem(where, code, f"{expected}{hint}", raw)
             return default
@@ -113,33 +149,60 @@ class Reader:
 # -- scalar parsers: value or None ----------------------------------------------------------------
 
 
-def _bool(raw: object) -> bool | None:
-    return raw if isinstance(raw, bool) else None
+def _is_int(raw: object) -> bool:
+    # A bool is an int to Python, not to a settings page.
+    return isinstance(raw, int) and not isinstance(raw, bool)
 
 
-def _minutes(raw: object) -> int | None:
-    return raw if check_minutes(raw) is None else None  # type: ignore[return-value]
+def _bool(raw: object) -> bool | Invalid:
+    return raw if isinstance(raw, bool) else TYPE
 
 
-def _hhmm(raw: object) -> dt.time | None:
-    return parse_hhmm(raw) if isinstance(raw, str) else None
+def _minutes(raw: object) -> int | Invalid:
+    if not _is_int(raw):
+        return TYPE
+    return raw if check_minutes(raw) is None else RANGE  # type: ignore[return-value]
 
 
-def _weekday(raw: object) -> Weekday | None:
+def _hhmm(raw: object) -> dt.time | Invalid:
+    if not isinstance(raw, str):
+        return TYPE
+    return parse_hhmm(raw) or FORMAT
+
+
+def _weekday(raw: object) -> Weekday | Invalid:
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return Weekday(raw) if 0 <= raw <= 6 else None
-    if isinstance(raw, str) and raw.isascii() and raw.lower() in WEEKDAY_NAMES:
-        return Weekday(WEEKDAY_NAMES.index(raw.lower()))
-    return None
+        return Weekday(raw) if 0 <= raw <= 6 else RANGE
+    if isinstance(raw, str):
+        if raw.isascii() and raw.lower() in WEEKDAY_NAMES:
+            return Weekday(WEEKDAY_NAMES.index(raw.lower()))
+        return CHOICE
+    return TYPE
 
 
-def _mode(raw: object) -> QuietMode | None:
-    return QuietMode(raw) if raw in {m.value for m in QuietMode} else None
+_MODES = {m.value: m for m in QuietMode}
 
 
-def _version(raw: object) -> int | None:
-    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
-    return raw if ok else None  # type: ignore[return-value]
+def _mode(raw: object) -> QuietMode | Invalid:
+    # Checked as a string first: a list or a dict is not hashable, and not a mode either.
+    if not isinstance(raw, str):
+        return TYPE
+    return _MODES.get(raw, CHOICE)
+
+
+def _timezone(raw: object) -> str | Invalid:
+    if not isinstance(raw, str):
+        return TYPE
+    return raw if is_valid_zone_key(raw) else TIMEZONE
+
+
+def parse_version(raw: object) -> int | Invalid:
+    """A document's version: an integer from 1 to :data:`MAX_VERSION` (a store column)."""
+    problem = check_version(raw)
+    return raw if problem is None else Invalid(problem.code)  # type: ignore[return-value]
+
+
+VERSION_EXPECTED = f"must be an integer from 1 to {MAX_VERSION}"
 
 
 _TIME = 'must be a time "HH:MM" from 00:00 to 23:59'
@@ -175,7 +238,7 @@ def load_workspace_settings(
         "timezone",
         "",
         "UTC",
-        lambda v: v if isinstance(v, str) and is_valid_zone_key(v) else None,
+        _timezone,
         "must be an IANA time zone name such as 'Europe/Amsterdam' (exact case)",
     )
     defaults = _defaults(r, top.get("defaults", _MISSING), kinds)
@@ -187,7 +250,7 @@ def load_workspace_settings(
     if "business_hours" in top:
         business_hours, bh_problems = parse_business_hours(top["business_hours"])
         r.problems.extend(bh_problems)
-    version = r.field(top, "version", "", 1, _version, "must be an integer >= 1")
+    version = r.field(top, "version", "", 1, parse_version, VERSION_EXPECTED)
     if r.problems:
         raise ValidationError(r.problems)
     return WorkspaceSettings(
@@ -207,19 +270,21 @@ def _defaults(r: Reader, data: object, kinds: KindRegistry) -> FrozenMap[str, bo
     values = dict.fromkeys(overridable, True)
     if data is _MISSING:
         return FrozenMap(values)
-    if not isinstance(data, Mapping):
-        r.problem("defaults", "type", "must be a table of kind = true/false", data)
+    if data is None or not isinstance(data, Mapping):
+        code = "type" if data is not None else "null"
+        r.problem("defaults", code, "must be a table of kind = true/false", data)
         return FrozenMap(values)
     for key in data:
+        if not isinstance(key, str) or key not in kinds:
+            r.unknown_key(
+                "defaults", key, f"unknown kind; expected one of {', '.join(overridable)}"
+            )
+            continue
         path = f"defaults.{key}"
-        if key in kinds and key not in values:
+        if key not in values:
             # Escalation rules are workspace-wide: members cannot override them, so there is
             # no member default to set.
             r.problem(path, "not_overridable", f"{key} is workspace-wide and has no member default")
-        elif key not in values:
-            r.problem(
-                path, "unknown_key", f"unknown kind; expected one of {', '.join(overridable)}"
-            )
         else:
             values[key] = r.field(data, key, "defaults", True, _bool, _BOOL)
     return FrozenMap(values)
@@ -301,10 +366,12 @@ def _slack(r: Reader, data: object, hosts: frozenset[str]) -> SlackSettings:
         if not isinstance(raw_events, list):
             r.problem("slack.events", "type", f"must be a list of events; each {expected}")
         else:
+            names = {e.value for e in SlackEvent}
             for i, raw in enumerate(raw_events):
                 path = f"slack.events[{i}]"
-                if raw not in {e.value for e in SlackEvent}:
-                    r.problem(path, "type", expected)
+                # A string first: a list or a dict is not hashable, and not an event either.
+                if not isinstance(raw, str) or raw not in names:
+                    r.problem(path, "choice" if isinstance(raw, str) else "type", expected)
                 elif SlackEvent(raw) in events:
                     r.problem(path, "duplicate", "lists an event that is already listed")
                 else:
@@ -316,13 +383,13 @@ def _quiet_hours(r: Reader, data: object) -> QuietHours:
     top = r.table(data, "quiet_hours", ("enabled", "start", "end", "mode"))
     d = DEFAULT_QUIET_HOURS
     path = "quiet_hours"
-    problems_before = len(r.problems)
+    problems_before = r.problems.total
     enabled = r.field(top, "enabled", path, d.enabled, _bool, _BOOL)
     start = r.field(top, "start", path, d.start, _hhmm, _TIME)
     end = r.field(top, "end", path, d.end, _hhmm, _TIME)
     mode = r.field(top, "mode", path, d.mode, _mode, "must be one of suppress, defer, summarize")
     if start == end:
-        if len(r.problems) == problems_before:
+        if r.problems.total == problems_before:
             # Checked after defaults are filled in, and even while disabled.
             r.problem(
                 "quiet_hours.end",
@@ -346,7 +413,11 @@ class _Pairs(list[tuple[str, Any]]):
 
 def parse_json(text: str | bytes) -> Any:
     """JSON text to plain data; malformed JSON and duplicate keys are a ValidationError."""
-    problems: list[Problem] = []
+    if not isinstance(text, str | bytes | bytearray):
+        raise ValidationError.single(
+            "", "type", f"JSON must be text (str or bytes), got {type(text).__name__}"
+        )
+    problems = ProblemList()
     try:
         raw = json.loads(text, object_pairs_hook=_Pairs)
         value = _unpair(raw, "", problems)
@@ -356,18 +427,23 @@ def parse_json(text: str | bytes) -> Any:
         # JSONDecodeError, UnicodeDecodeError, and an integer longer than Python converts
         # (sys.get_int_max_str_digits): all ValueErrors.
         raise ValidationError.single("", "json", f"is not valid JSON: {exc}") from None
+    except TypeError as exc:  # pragma: no cover - json.loads on str/bytes raises ValueErrors
+        raise ValidationError.single("", "json", f"is not valid JSON: {exc}") from None
     if problems:
         raise ValidationError(problems)
     return value
 
 
-def _unpair(raw: Any, path: str, problems: list[Problem]) -> Any:
+def _unpair(raw: Any, path: str, problems: ProblemList) -> Any:
     if isinstance(raw, _Pairs):
         out: dict[str, Any] = {}
         for key, value in raw:
             where = f"{path}.{key}" if path else key
             if key in out:
-                problems.append(Problem(where, "duplicate_key", "the key is given twice"))
+                if problems.full:
+                    problems.count_one()
+                else:
+                    problems.append(Problem(where, "duplicate_key", "the key is given twice"))
             out[key] = _unpair(value, where, problems)
         return out
     if isinstance(raw, list):

@@ -21,10 +21,11 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Kind, KindRegistry
 from notifpolicy._settings import SettingsWarning, WorkspaceSettings
+from notifpolicy._values import check_version
 
 __all__ = [
     "ALL_CHANNELS",
@@ -63,15 +64,25 @@ class EffectivePreference:
 
 def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
     # Canonical: a bare bool is {"*": bool}; a kind with no channel entries is a no-op, dropped.
+    # The constructor checks shapes only (kind and channel names are checked when loading and
+    # saving), so that what it holds hashes and dumps.
     if not isinstance(value, Mapping):
-        raise ValidationError.single("overrides", "type", f"must be a mapping, got {value!r}")
+        raise ValidationError.single("overrides", "type", f"must be a mapping, got {quote(value)}")
     out: dict[str, FrozenMap[str, bool]] = {}
     for kind, given in value.items():
         chans = {ALL_CHANNELS: given} if isinstance(given, bool) else given
-        if not isinstance(chans, Mapping):
+        path = f"overrides.{_key(kind)}"
+        if not isinstance(kind, str) or not isinstance(chans, Mapping):
             raise ValidationError.single(
-                f"overrides.{kind}", "type", f"must be a bool or a mapping, got {chans!r}"
+                path, "type", f"must be a kind name with a bool or a mapping, got {quote(chans)}"
             )
+        for channel, enabled in chans.items():
+            if not isinstance(channel, str) or not isinstance(enabled, bool):
+                raise ValidationError.single(
+                    f"{path}.{_key(channel)}",
+                    "type",
+                    f"must be true or false, got {quote(enabled)}",
+                )
         if chans:
             out[kind] = FrozenMap(chans)
     return FrozenMap(out)
@@ -93,12 +104,9 @@ class MemberPreferences:
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
-        if not (isinstance(self.version, int) and not isinstance(self.version, bool)) or (
-            self.version < 1
-        ):
-            raise ValidationError.single(
-                "version", "range", f"must be an integer >= 1, got {self.version!r}"
-            )
+        problem = check_version(self.version)
+        if problem is not None:
+            raise ValidationError([problem])
 
     @classmethod
     def from_dict(
@@ -232,27 +240,33 @@ def _channel_name(channel: object) -> str:
     return channel.value if isinstance(channel, Channel) else repr(channel)
 
 
+def _key(key: object) -> str:
+    """A key as a path shows it: a string as it is (Problem shortens it), anything else quoted."""
+    return key_path("", key)
+
+
 def _load(
     data: object, kinds: KindRegistry, *, lenient: bool
 ) -> tuple[MemberPreferences, tuple[SettingsWarning, ...]]:
-    problems: list[Problem] = []
+    problems = ProblemList()
     warnings: list[SettingsWarning] = []
     if not isinstance(data, Mapping):
         raise ValidationError.single(
-            "", "type", f"must be a table with overrides and version, got {data!r}"[:120]
+            "", "type", f"must be a table with overrides and version, got {quote(data)}"[:120]
         )
     for key in data:
         if key not in ("overrides", "version"):
             problems.append(
                 Problem(
-                    str(key),
+                    _key(key),
                     "unknown_key",
                     "unknown key; expected overrides, version (kinds go under overrides)",
                 )
             )
     version = data.get("version", 1)
-    if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
-        problems.append(Problem("version", "range", f"must be an integer >= 1, got {version!r}"))
+    version_problem = check_version(version)
+    if version_problem is not None:
+        problems.append(version_problem)
         version = 1
     raw = data.get("overrides", {})
     overrides: dict[str, dict[str, bool]] = {}
@@ -261,12 +275,15 @@ def _load(
             Problem(
                 "overrides",
                 "type",
-                f"must be a table of kind = bool or {{channel = bool}}, got {raw!r}",
+                f"must be a table of kind = bool or {{channel = bool}}, got {quote(raw)}",
             )
         )
         raw = {}
     for kind_name, value in raw.items():
-        path = f"overrides.{kind_name}"
+        if problems.full:
+            problems.count_one()  # nothing more is listed: the rest are only counted
+            continue
+        path = f"overrides.{_key(kind_name)}"
         kind = kinds.kinds.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None or not kind.overridable:
             why = (
@@ -308,14 +325,16 @@ def _channels(
     if not isinstance(value, Mapping):
         problems.append(
             Problem(
-                path, "type", f"must be true, false or a table of channel = bool, got {value!r}"
+                path,
+                "type",
+                f"must be true, false or a table of channel = bool, got {quote(value)}",
             )
         )
         return None
     allowed = [ALL_CHANNELS, *sorted(c.value for c in kind.channels)]
     out: dict[str, bool] = {}
     for channel, enabled in value.items():
-        where = f"{path}.{channel}"
+        where = f"{path}.{_key(channel)}"
         if channel not in allowed:
             why = (
                 "slack is workspace-wide: members cannot override it"
@@ -328,7 +347,7 @@ def _channels(
                 Problem(where, "null", "must not be null; leave the channel out to inherit")
             )
         elif not isinstance(enabled, bool):
-            problems.append(Problem(where, "type", f"must be true or false, got {enabled!r}"))
+            problems.append(Problem(where, "type", f"must be true or false, got {quote(enabled)}"))
         else:
             out[channel] = enabled
     return out

@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 
+from notifpolicy._errors import quote
 from notifpolicy._timeutil import format_hhmm
 from notifpolicy._values import check_bool, check_wall_time, raise_if
 from notifpolicy._zonecache import (
@@ -70,7 +71,7 @@ class QuietHours:
         raise_if("quiet_hours.enabled", "type", check_bool(self.enabled))
         mode: object = self.mode  # typed QuietMode, but a caller may pass anything
         if not isinstance(mode, QuietMode):
-            raise_if("quiet_hours.mode", "type", f"must be a QuietMode, got {mode!r}")
+            raise_if("quiet_hours.mode", "type", f"must be a QuietMode, got {quote(mode)}")
         if self.start == self.end:
             raise_if(
                 "quiet_hours.end",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from notifpolicy._catalog import LANGUAGE_CODE
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 
@@ -16,8 +16,15 @@ __all__ = ["Member", "Roster"]
 
 
 def _to_channels(value: Iterable[Channel]) -> frozenset[Channel]:
-    # A channel the host lists twice for a member counts once.
-    return frozenset(value)
+    # A channel the host lists twice for a member counts once.  Anything but Channel values is
+    # kept as it is (a list is not hashable), for the check in Member to report.
+    given: object = value
+    if isinstance(given, str) or not isinstance(given, Iterable):
+        return given  # type: ignore[return-value]
+    items = tuple(given)
+    if not all(isinstance(c, Channel) for c in items):
+        return items  # type: ignore[return-value]
+    return frozenset(items)
 
 
 @attrs.frozen
@@ -44,21 +51,31 @@ class Member:
         problems = []
         if not isinstance(self.id, str) or not self.id:
             problems.append(
-                Problem("member.id", "type", f"must be a non-empty string, got {self.id!r}")
+                Problem("member.id", "type", f"must be a non-empty string, got {quote(self.id)}")
+            )
+        elif not self.id.isascii() and not _encodable(self.id):
+            # Ids are keys in every store: a lone surrogate cannot be written as UTF-8.
+            problems.append(
+                Problem(
+                    "member.id",
+                    "encoding",
+                    f"must be valid Unicode text (no lone surrogates), got {quote(self.id)}",
+                )
             )
         if not isinstance(role, Role):
             problems.append(
                 Problem(
                     "member.role",
                     "type",
-                    f"must be a Role (owner, admin, agent), got {self.role!r}",
+                    f"must be a Role (owner, admin, agent), got {quote(self.role)}",
                 )
             )
         if not isinstance(active, bool):
             problems.append(
-                Problem("member.active", "type", f"must be true or false, got {self.active!r}")
+                Problem("member.active", "type", f"must be true or false, got {quote(self.active)}")
             )
-        if not all(isinstance(c, Channel) for c in self.channels) or Channel.SLACK in self.channels:
+        channels: object = self.channels
+        if not isinstance(channels, frozenset) or Channel.SLACK in channels:
             problems.append(
                 Problem("member.channels", "type", "must be member channels (in_app, email, push)")
             )
@@ -69,7 +86,7 @@ class Member:
                     "member.email",
                     "type",
                     "must be an email address (local@domain, no spaces, commas or angle "
-                    f"brackets, at most 254 characters) or None, got {email!r}",
+                    f"brackets, at most 254 characters) or None, got {quote(email)}",
                 )
             )
         language: object = self.language
@@ -116,18 +133,30 @@ def _looks_like_address(text: str) -> bool:
     )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str, Member]:
     if isinstance(value, Mapping):  # attrs.evolve passes the converted map back in
         value = value.values()
+    elif isinstance(value, str) or not isinstance(value, Iterable):  # type: ignore[unreachable]
+        raise ValidationError.single(
+            "roster", "type", f"must be a sequence of Member values, got {quote(value)}"
+        )
     members: dict[str, Member] = {}
     for i, member in enumerate(value):
         if not isinstance(member, Member):
             raise ValidationError.single(
-                f"roster[{i}]", "type", f"must be a Member, got {member!r}"
+                f"roster[{i}]", "type", f"must be a Member, got {quote(member)}"
             )
         if member.id in members:
             raise ValidationError.single(
-                f"roster[{i}].id", "duplicate", f"{member.id!r} is listed twice"
+                f"roster[{i}].id", "duplicate", f"{quote(member.id)} is listed twice"
             )
         members[member.id] = member
     return FrozenMap(members)

@@ -15,12 +15,13 @@ import attrs
 
 from notifpolicy._business_hours import BusinessHours
 from notifpolicy._digest_schedule import DailyDigest, WeeklyDigest
+from notifpolicy._errors import ValidationError
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import BUILTIN_KINDS, KindRegistry, Role, SlackEvent
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from notifpolicy._secret import REDACTED, Secret
 from notifpolicy._timeutil import format_hhmm, resolve_zone
-from notifpolicy._values import check_bool, check_minutes, raise_if
+from notifpolicy._values import check_bool, check_minutes, check_version, raise_if
 
 __all__ = [
     "DigestSettings",
@@ -132,10 +133,9 @@ class WorkspaceSettings:
 
     def __attrs_post_init__(self) -> None:
         resolve_zone(self.timezone, path="timezone")
-        if not (isinstance(self.version, int) and not isinstance(self.version, bool)) or (
-            self.version < 1
-        ):
-            raise_if("version", "range", f"must be an integer >= 1, got {self.version!r}")
+        problem = check_version(self.version)
+        if problem is not None:
+            raise ValidationError([problem])
 
     # -- loading and dumping --------------------------------------------------------------------
 

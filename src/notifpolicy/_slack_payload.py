@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote as percent_encode
 
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._decision import Decision, Outcome
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 from notifpolicy._events import Event
 from notifpolicy._settings import WorkspaceSettings
 
@@ -67,7 +67,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _conversation_url(template: str, conversation_id: str) -> str:
-    url = template.replace(_URL_FIELD, quote(conversation_id, safe=""))
+    url = template.replace(_URL_FIELD, percent_encode(conversation_id, safe=""))
     # The id is percent-encoded, so only the template can bring unsafe characters; checked
     # before use in any case.
     if _UNSAFE_IN_URL.search(url):
@@ -100,7 +100,7 @@ def _check_template(template: object) -> str | None:
             "conversation_url_template",
             "template",
             "must be an http(s) URL with {conversation_id} once and no other braces, "
-            f"without <, >, |, whitespace or control characters, got {template!r}",
+            f"without <, >, |, whitespace or control characters, got {quote(template)}",
         )
     return template
 
@@ -137,7 +137,7 @@ def slack_payload(
     """
     if not isinstance(decision, Decision) or not decision.is_slack:
         raise ValidationError.single(
-            "decision", "type", f"must be a Slack Decision, got {decision!r}"[:200]
+            "decision", "type", f"must be a Slack Decision, got {quote(decision)}"[:200]
         )
     if decision.outcome is Outcome.SUPPRESS:
         raise ValidationError.single(
@@ -153,7 +153,7 @@ def slack_payload(
         raise ValidationError.single(
             "event.id",
             "mismatch",
-            f"must be the decision's event {decision.event_id!r}, got {event.id!r}",
+            f"must be the decision's event {quote(decision.event_id)}, got {quote(event.id)}",
         )
     if not isinstance(settings, WorkspaceSettings):
         raise ValidationError.single(

@@ -11,7 +11,7 @@ import functools
 import re
 import zoneinfo
 
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import ValidationError, quote
 
 __all__ = [
     "format_hhmm",
@@ -77,7 +77,7 @@ def resolve_zone(tz: str | dt.tzinfo, *, path: str = "tz") -> dt.tzinfo:
             raise ValidationError.single(
                 path,
                 "timezone",
-                f"must be an IANA time zone name such as 'Europe/Amsterdam', got {tz!r}",
+                f"must be an IANA time zone name such as 'Europe/Amsterdam', got {quote(tz)}",
             )
         return _zone(tz)
     if isinstance(tz, dt.tzinfo):

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifpolicy._errors import ValidationError
+from notifpolicy._errors import MAX_VERSION, Problem, ValidationError, quote
 
-__all__ = ["MAX_AFTER_MINUTES", "check_bool", "check_minutes", "check_wall_time", "raise_if"]
+__all__ = [
+    "MAX_AFTER_MINUTES",
+    "check_bool",
+    "check_minutes",
+    "check_version",
+    "check_wall_time",
+    "raise_if",
+]
 
 MAX_AFTER_MINUTES = 10080  # one week
 
@@ -18,14 +25,25 @@ MAX_AFTER_MINUTES = 10080  # one week
 def check_bool(value: object) -> str | None:
     if isinstance(value, bool):
         return None
-    return f"must be true or false, got {value!r}"
+    return f"must be true or false, got {quote(value)}"
 
 
 def check_minutes(value: object) -> str | None:
     # A bool is an int to Python, not to a settings page.
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_AFTER_MINUTES:
         return None
-    return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {value!r}"
+    return f"must be an integer from 1 to {MAX_AFTER_MINUTES}, got {quote(value)}"
+
+
+def check_version(value: object, path: str = "version") -> Problem | None:
+    """A document's version: an integer from 1 to 2**63 - 1, what a store column holds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1 <= value <= MAX_VERSION:
+            return None
+        return Problem(
+            path, "range", f"must be an integer from 1 to {MAX_VERSION}, got {quote(value)}"
+        )
+    return Problem(path, "type", f"must be an integer from 1 to {MAX_VERSION}, got {quote(value)}")
 
 
 def check_wall_time(value: object) -> str | None:
@@ -37,7 +55,7 @@ def check_wall_time(value: object) -> str | None:
         and value.fold == 0
     ):
         return None
-    return f"must be a naive datetime.time with whole minutes, got {value!r}"
+    return f"must be a naive datetime.time with whole minutes, got {quote(value)}"
 
 
 def raise_if(path: str, code: str, message: str | None) -> None:

@@ -38,7 +38,7 @@ import datetime as dt
 import itertools
 from typing import Final
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._timeutil import require_aware, resolve_zone
 
 __all__ = [
@@ -257,10 +257,12 @@ def _probe(tz: dt.tzinfo, second: int) -> int:
     try:
         offset = (EPOCH + dt.timedelta(seconds=second)).astimezone(tz).utcoffset()
     except (ValueError, OverflowError) as e:  # a tzinfo of the host's own that misbehaves
-        raise ValidationError.single("tz", "timezone", f"{tz!r} failed: {e}") from e
+        raise ValidationError.single("tz", "timezone", f"{quote(tz)} failed: {e}") from e
     if offset is None or offset % _SECOND:
         raise ValidationError.single(
-            "tz", "timezone", f"must give whole-second UTC offsets, got {offset!r} from {tz!r}"
+            "tz",
+            "timezone",
+            f"must give whole-second UTC offsets, got {quote(offset)} from {quote(tz)}",
         )
     return offset // _SECOND
 
@@ -384,7 +386,18 @@ def _midnight(day: int) -> dt.datetime:
 
 
 def instant(second: int, microsecond: int = 0) -> dt.datetime:
-    """Seconds since the epoch -> an aware UTC datetime."""
+    """Seconds since the epoch -> an aware UTC datetime.
+
+    An instant a computation reached outside ``datetime``'s years 1-9999 (a weekly digest's
+    previous send, a week before 0001-01-03) is a :class:`ValidationError` (``range``).
+    """
     day, rest = divmod(second, DAY)
-    at = _midnight(day) + MINUTE_STEPS[rest // 60] + SECOND_STEPS[rest % 60]
-    return at + dt.timedelta(microseconds=microsecond) if microsecond else at
+    try:
+        at = _midnight(day) + MINUTE_STEPS[rest // 60] + SECOND_STEPS[rest % 60]
+        return at + dt.timedelta(microseconds=microsecond) if microsecond else at
+    except OverflowError:
+        raise ValidationError.single(
+            "at",
+            "range",
+            "is too close to the ends of the calendar: the answer falls outside the years 1-9999",
+        ) from None

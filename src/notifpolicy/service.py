@@ -24,6 +24,7 @@ Theory of operation.  The core decides; this shell carries decisions through the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import random
@@ -53,6 +54,7 @@ from notifpolicy._errors import (
     StorageError,
     UnreadableRowsError,
     ValidationError,
+    quote,
 )
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
@@ -123,7 +125,15 @@ class TickReport:
     """``(item id, why)`` of deliveries that no longer apply: the member was deactivated, or
     the admin deselected the message's Slack event before it was sent."""
     errors: tuple[NotifPolicyError, ...] = ()
-    """Errors of one phase of ``tick`` (bad host data, say): the other phases still ran."""
+    """Errors of one phase of ``tick`` (bad host data, say): the other phases still ran.  From
+    ``handle``: an event id handled before with different content (code ``reused_id``; nothing
+    was enqueued for it)."""
+
+
+def _fingerprint(event: Event) -> str:
+    """A digest of the event's content: its class and every field."""
+    content = json.dumps([type(event).__qualname__, attrs.astuple(event)], sort_keys=True)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
 
 
 class _Tally:
@@ -311,8 +321,26 @@ class NotificationService:
             now=at,
             kinds=self._kinds,
         )
-        self._store.enqueue(self._items(event, decisions, settings, roster, at))
-        tally.decisions.extend(decisions)
+        # An id handled before with other content is reported, not silently merged: the
+        # ledger keeps one key per event id and one per (id, content).
+        seen_key = f"{key_part(self.workspace_id)}:event:{key_part(event.id)}"
+        content_key = f"{seen_key}:{_fingerprint(event)}"
+        seen = self._store.claimed([seen_key, content_key])
+        if seen_key in seen and content_key not in seen:
+            tally.errors.append(
+                ValidationError.single(
+                    "event.id",
+                    "reused_id",
+                    f"event {quote(event.id)} was handled before with different content; "
+                    "nothing was enqueued for it (a changed event needs a new id)",
+                )
+            )
+        else:
+            self._store.enqueue(self._items(event, decisions, settings, roster, at))
+            tally.decisions.extend(decisions)
+            for key in (content_key, seen_key):
+                if key not in seen:
+                    self._store.claim(key, [])
         if send:
             self._send_due(at, settings, roster, tally, fixed=now is not None)
         return tally.report()

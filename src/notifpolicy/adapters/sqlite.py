@@ -26,7 +26,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
-from notifpolicy._errors import NotifPolicyError, StorageError, UnreadableRowsError
+from notifpolicy._errors import (
+    NotifPolicyError,
+    StorageError,
+    UnreadableRowsError,
+    ValidationError,
+    quote,
+)
 from notifpolicy._kinds import Channel, KindRegistry
 from notifpolicy._outbox import OutboxItem, OutboxStatus
 from notifpolicy._preferences import MemberPreferences
@@ -143,6 +149,10 @@ class SqliteStore:
         # settings on every handle, tick and next_wake_at, and validating the same document
         # again each time was a tenth of a busy run.  Any change to the text is parsed afresh.
         self._settings_seen: dict[str, tuple[str, WorkspaceSettings]] = {}
+        if not isinstance(path, str | os.PathLike):
+            raise ValidationError.single(
+                "path", "type", f"must be a file path (str or os.PathLike), got {quote(path)}"
+            )
         try:
             self._db = sqlite3.connect(
                 os.fspath(path),
@@ -150,7 +160,7 @@ class SqliteStore:
                 check_same_thread=False,
                 timeout=busy_timeout_ms / 1000,
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError, TypeError) as exc:  # a NUL in the path: ValueError
             raise StorageError(f"cannot open the SQLite store: {exc}") from exc
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -486,7 +496,7 @@ class SqliteStore:
             if cursor.rowcount == 1:
                 return True
             if db.execute("SELECT 1 FROM outbox WHERE id = ?", (item.id,)).fetchone() is None:
-                raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+                raise StorageError(f"outbox item {quote(item.id)} does not exist")
             return False
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:

@@ -17,7 +17,7 @@ from typing import IO, NoReturn
 
 from notifpolicy._version import __version__
 from notifpolicy.cli import _check, _diff, _explain, _schedule, _simulate
-from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output
+from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output, encodable
 
 __all__ = ["build_parser", "main"]
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # As argparse would say it (the usage, then the message), and with --json the error
         # document too, as for every other failure.
         exc.parser.print_usage(sys.stderr)
-        sys.stderr.write(f"{exc.parser.prog}: error: {exc.message}\n")
+        sys.stderr.write(encodable(f"{exc.parser.prog}: error: {exc.message}\n"))
         out = Output(json=_asks_for_json(arguments), stream=sys.stdout, errors=sys.stderr)
         out.document({"error": exc.message, "exit_code": EXIT_USAGE})
         return EXIT_USAGE

@@ -55,17 +55,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
     try:
         settings = load_settings(path, extra_webhook_hosts=args.webhook_host)
     except InvalidFileError as invalid:
-        out.line(f"{path}: invalid, {_count(len(invalid.problems), 'problem')}")
+        out.line(f"{path}: invalid, {_count(invalid.total, 'problem')}")
         for problem in invalid.problems:
             out.line(f"  {format_problem(problem)}")
-        out.document(
-            {
-                "file": path,
-                "valid": False,
-                "problems": [problem_dict(p) for p in invalid.problems],
-                "warnings": [],
-            }
-        )
+        document = {
+            "file": path,
+            "valid": False,
+            "problems": [problem_dict(p) for p in invalid.problems],
+            "warnings": [],
+        }
+        if invalid.omitted:
+            out.line(f"  ... and {invalid.omitted} more")
+            document["omitted"] = invalid.omitted
+        out.document(document)
         return EXIT_INVALID
     warnings = settings.warnings()
     out.line(f"{path}: valid, {_count(len(warnings), 'warning')}")

@@ -11,6 +11,7 @@ from typing import IO, Any, Protocol
 import attrs
 
 from notifpolicy import Problem, ValidationError, WorkspaceSettings
+from notifpolicy._errors import ProblemList, quote
 from notifpolicy._loader import parse_json, parse_toml
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Output",
     "add_json_flag",
     "add_webhook_host_flag",
+    "encodable",
     "format_problem",
     "load_settings",
     "problem_dict",
@@ -66,17 +68,28 @@ class InvalidFileError(CommandError):
     ``{"file": ..., "problems": [{"path", "code", "message"}, ...]}``.
     """
 
-    def __init__(self, source: str, problems: Iterable[Problem]) -> None:
+    def __init__(self, source: str, problems: Iterable[Problem], *, omitted: int = 0) -> None:
+        # As the library's ValidationError: at most MAX_LISTED problems listed, the rest counted.
+        kept = ProblemList(problems)
         self.source = source
-        self.problems = tuple(problems)
-        count = len(self.problems)
+        self.problems = tuple(kept)
+        self.omitted = omitted + kept.omitted
+        count = self.total
         lines = [f"{source} is not valid: {count} problem{'' if count == 1 else 's'}"]
         lines.extend(f"  {format_problem(p)}" for p in self.problems)
-        super().__init__(
-            "\n".join(lines),
-            exit_code=EXIT_INVALID,
-            details={"file": source, "problems": [problem_dict(p) for p in self.problems]},
-        )
+        details: dict[str, Any] = {
+            "file": source,
+            "problems": [problem_dict(p) for p in self.problems],
+        }
+        if self.omitted:
+            lines.append(f"  ... and {self.omitted} more")
+            details["omitted"] = self.omitted
+        super().__init__("\n".join(lines), exit_code=EXIT_INVALID, details=details)
+
+    @property
+    def total(self) -> int:
+        """How many problems the file has, listed or not."""
+        return len(self.problems) + self.omitted
 
 
 @attrs.define
@@ -90,17 +103,21 @@ class Output:
     def line(self, text: str = "") -> None:
         """One line of human-readable output (not written in ``--json`` mode)."""
         if not self.json:
-            print(text, file=self.stream)
+            print(encodable(text), file=self.stream)
 
     def document(self, value: Any) -> None:
         """The JSON document (written only in ``--json`` mode)."""
         if self.json:
-            json.dump(value, self.stream, indent=2, sort_keys=False, ensure_ascii=False)
-            self.stream.write("\n")
+            text = json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False)
+            if encodable(text) is not text:
+                # A lone surrogate (a file name the OS gave as bytes, say) cannot be written as
+                # UTF-8: JSON's own escapes carry it.
+                text = json.dumps(value, indent=2, sort_keys=False)
+            self.stream.write(text + "\n")
 
     def fail(self, error: CommandError) -> None:
         """Report an error that ends the command: on stderr, and as JSON on stdout with --json."""
-        print(f"notifpolicy: error: {error}", file=self.errors)
+        print(encodable(f"notifpolicy: error: {error}"), file=self.errors)
         self.document({"error": str(error), "exit_code": error.exit_code, **error.details})
 
 
@@ -129,6 +146,16 @@ def add_webhook_host_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def encodable(text: str) -> str:
+    """``text`` as it can be written as UTF-8: lone surrogates (from a file name or an argument
+    the OS gave as undecodable bytes) become backslash escapes; usually ``text`` itself."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def format_problem(problem: Problem) -> str:
     """``path [code]: message``; a problem with the whole file has the path ``(file)``."""
     return f"{problem.path or '(file)'} [{problem.code}]: {problem.message}"
@@ -143,7 +170,7 @@ def _format_of(path: str, option: str) -> str:
     kind = _FORMATS.get(Path(path).suffix.lower())
     if kind is None:
         raise CommandError(
-            f"{option} {path!r}: cannot tell the file's format from its name; "
+            f"{option} {quote(path)}: cannot tell the file's format from its name; "
             "expected a name ending in .toml or .json"
         )
     return kind
@@ -155,10 +182,12 @@ def _read_text(path: str, option: str) -> str:
         # not handed to the parser as text.
         return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise CommandError(f"{option} {path!r}: cannot read the file: not UTF-8 text") from None
+        raise CommandError(
+            f"{option} {quote(path)}: cannot read the file: not UTF-8 text"
+        ) from None
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-        raise CommandError(f"{option} {path!r}: cannot read the file: {why}") from None
+        raise CommandError(f"{option} {quote(path)}: cannot read the file: {why}") from None
 
 
 def load_settings(
@@ -178,7 +207,7 @@ def load_settings(
             return WorkspaceSettings.from_toml(text, extra_webhook_hosts=extra_webhook_hosts)
         return WorkspaceSettings.from_json(text, extra_webhook_hosts=extra_webhook_hosts)
     except ValidationError as exc:
-        raise InvalidFileError(path, exc.problems) from None
+        raise InvalidFileError(path, exc.problems, omitted=exc.omitted) from None
 
 
 def read_data_file(path: str, *, option: str) -> dict[str, Any]:
@@ -195,7 +224,7 @@ def read_data_file(path: str, *, option: str) -> dict[str, Any]:
     try:
         data = parse_toml(text) if kind == "toml" else parse_json(text)
     except ValidationError as exc:
-        raise InvalidFileError(path, exc.problems) from None
+        raise InvalidFileError(path, exc.problems, omitted=exc.omitted) from None
     if not isinstance(data, dict):
         raise InvalidFileError(
             path, [Problem("", "type", f"must be a JSON object, got {type(data).__name__}")]

@@ -32,6 +32,7 @@ from notifpolicy import (
     explain,
     explain_decision,
 )
+from notifpolicy._errors import quote
 from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
@@ -140,7 +141,7 @@ def register(sub: Any) -> None:
 
 def _check_facts(args: argparse.Namespace) -> None:
     if args.event not in _FACTS:
-        raise CommandError(f"--event: expected one of {', '.join(_FACTS)}; got {args.event!r}")
+        raise CommandError(f"--event: expected one of {', '.join(_FACTS)}; got {quote(args.event)}")
     takes = _FACTS[args.event]
     for fact in ("conversation", "assignee", "author", "mention"):
         if getattr(args, fact) is not None and fact not in takes:
@@ -187,14 +188,14 @@ def _check_members(args: argparse.Namespace, team: Team) -> None:
         if member_id is not None and team.roster.get(member_id) is None:
             known = ", ".join(m.id for m in team.roster)
             raise CommandError(
-                f"{option}: expected the id of a member ({known}); got {member_id!r}"
+                f"{option}: expected the id of a member ({known}); got {quote(member_id)}"
             )
 
 
 def _check_language(language: str) -> None:
     codes = MessageCatalog.default().codes
     if language not in codes:
-        raise CommandError(f"--lang: expected one of {', '.join(codes)}; got {language!r}")
+        raise CommandError(f"--lang: expected one of {', '.join(codes)}; got {quote(language)}")
 
 
 def _who(decision: Decision, team: Team) -> str:

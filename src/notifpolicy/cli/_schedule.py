@@ -22,6 +22,7 @@ from typing import Any, Final
 import attrs
 
 from notifpolicy import DailyDigest, QuietHours, WeeklyDigest, WorkspaceSettings
+from notifpolicy._errors import quote
 from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
@@ -116,7 +117,8 @@ def _days(text: str) -> int:
     days = int(text) if text.isascii() and text.isdigit() else 0
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise CommandError(
-            f"--days: expected a whole number of days from {MIN_DAYS} to {MAX_DAYS}; got {text!r}"
+            f"--days: expected a whole number of days from {MIN_DAYS} to {MAX_DAYS}; "
+            f"got {quote(text)}"
         )
     return days
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from notifpolicy import StorageError
+from notifpolicy._errors import quote
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.cli._common import (
     EXIT_OK,
@@ -93,7 +94,9 @@ def _whole(option: str, raw: str, bounds: tuple[int, int]) -> int:
     low, high = bounds
     value = int(raw) if _INT.fullmatch(raw) else None
     if value is None or not low <= value <= high:
-        raise CommandError(f"{option}: expected a whole number from {low} to {high}; got {raw!r}")
+        raise CommandError(
+            f"{option}: expected a whole number from {low} to {high}; got {quote(raw)}"
+        )
     return value
 
 
@@ -104,7 +107,7 @@ def _day(raw: str) -> dt.date:
     except ValueError:
         day = None
     if day is None or not DAYS[0] <= day <= DAYS[1]:
-        raise CommandError(f"--day: expected {expected}; got {raw!r}")
+        raise CommandError(f"--day: expected {expected}; got {quote(raw)}")
     return day
 
 
@@ -115,13 +118,13 @@ def _open_store(raw: str | None, folder: str, hosts: list[str]) -> SqliteStore:
         # Escalations, digests and catch-ups are claimed once per store: an old file would
         # silently hide them.
         raise CommandError(
-            f"--db: expected a path to a new file; got {raw!r}, which exists "
+            f"--db: expected a path to a new file; got {quote(raw)}, which exists "
             "(remove it or choose another)"
         )
     try:
         return SqliteStore(raw, extra_webhook_hosts=hosts)
     except StorageError as exc:
-        raise CommandError(f"--db: {exc} ({raw!r})") from None
+        raise CommandError(f"--db: {exc} ({quote(raw)})") from None
 
 
 def _is_tty(stream: IO[str]) -> bool:

@@ -27,6 +27,7 @@ from notifpolicy import (
     Roster,
     ValidationError,
 )
+from notifpolicy._errors import ProblemList, quote
 from notifpolicy.cli._common import CommandError, InvalidFileError, read_data_file
 
 __all__ = ["Team", "apply_members", "apply_overrides", "load_team", "sample_team"]
@@ -91,30 +92,42 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
     member_id = item.get("id")
     if not isinstance(member_id, str) or not member_id:
         problems.append(
-            Problem(f"{path}.id", "type", f"must be a non-empty string, got {member_id!r}")
+            Problem(f"{path}.id", "type", f"must be a non-empty string, got {quote(member_id)}")
         )
     role = item.get("role", "agent")
     if not isinstance(role, str) or role not in {r.value for r in Role}:
-        problems.append(Problem(f"{path}.role", "type", f"must be one of {_ROLES}, got {role!r}"))
-    name = item.get("name", "")
-    if not isinstance(name, str):
-        problems.append(Problem(f"{path}.name", "type", f"must be a string, got {name!r}"))
-    active = item.get("active", True)
-    if not isinstance(active, bool):
-        problems.append(Problem(f"{path}.active", "type", f"must be true or false, got {active!r}"))
-    channels = item.get("channels", list(_CHANNELS))
-    if (
-        not isinstance(channels, list)
-        or not all(c in _CHANNELS for c in channels)
-        or len(set(channels)) != len(channels)
-    ):
         problems.append(
             Problem(
-                f"{path}.channels",
-                "type",
-                f"must be a list without duplicates of {', '.join(_CHANNELS)}, got {channels!r}",
+                f"{path}.role",
+                "choice" if isinstance(role, str) else "type",
+                f"must be one of {_ROLES}, got {quote(role)}",
             )
         )
+    name = item.get("name", "")
+    if not isinstance(name, str):
+        problems.append(Problem(f"{path}.name", "type", f"must be a string, got {quote(name)}"))
+    active = item.get("active", True)
+    if not isinstance(active, bool):
+        problems.append(
+            Problem(f"{path}.active", "type", f"must be true or false, got {quote(active)}")
+        )
+    channels = item.get("channels", list(_CHANNELS))
+    expected = f"must be a list without duplicates of {', '.join(_CHANNELS)}"
+    if not isinstance(channels, list):
+        problems.append(Problem(f"{path}.channels", "type", f"{expected}, got {quote(channels)}"))
+    else:
+        for j, channel in enumerate(channels):
+            where = f"{path}.channels[{j}]"
+            if channel not in _CHANNELS:
+                problems.append(
+                    Problem(
+                        where,
+                        "choice" if isinstance(channel, str) else "type",
+                        f"{expected}, got {quote(channel)}",
+                    )
+                )
+            elif channels.index(channel) != j:
+                problems.append(Problem(where, "duplicate", f"{quote(channel)} is listed twice"))
     overrides = item.get("overrides", {})
     problems.extend(_overrides_problems(f"{path}.overrides", overrides))
     if len(problems) > before:
@@ -132,26 +145,31 @@ def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, A
 def load_team(path: str) -> Team:
     """Read a roster file (see the module docstring); exit 1 with every problem if invalid."""
     data = read_data_file(path, option="--roster")
-    problems: list[Problem] = []
+    problems = ProblemList()
     for key in data:
         if key != "members":
-            problems.append(Problem(str(key), "unknown_key", "unknown key; expected members"))
+            problems.append(Problem(key, "unknown_key", "unknown key; expected members"))
     items = data.get("members")
     if not isinstance(items, list) or not items:
         problems.append(Problem("members", "type", "must be a non-empty list of member tables"))
         items = []
     members: list[Member] = []
     overrides: dict[str, Any] = {}
+    seen: set[str] = set()
     for i, item in enumerate(items):
+        # A repeated id is reported whatever else is wrong with either member.
+        member_id = item.get("id") if isinstance(item, Mapping) else None
+        repeated = isinstance(member_id, str) and member_id in seen
+        if repeated:
+            problems.append(
+                Problem(f"members[{i}].id", "duplicate", f"{quote(member_id)} is listed twice")
+            )
+        elif isinstance(member_id, str):
+            seen.add(member_id)
         found = _member(item, f"members[{i}]", problems)
-        if found is None:
+        if found is None or repeated:
             continue
         member, chosen = found
-        if any(m.id == member.id for m in members):
-            problems.append(
-                Problem(f"members[{i}].id", "duplicate", f"{member.id!r} is listed twice")
-            )
-            continue
         members.append(member)
         if chosen:
             overrides[member.id] = chosen
@@ -167,10 +185,10 @@ def _parse_member(spec: str) -> Member:
         "CHANNELS a comma-separated list of in_app, email, push"
     )
     if len(parts) not in (2, 3) or not parts[0] or parts[1] not in {r.value for r in Role}:
-        raise CommandError(f"--member: {expected}; got {spec!r}")
+        raise CommandError(f"--member: {expected}; got {quote(spec)}")
     channels = parts[2].split(",") if len(parts) == 3 else list(_CHANNELS)
     if not all(c in _CHANNELS for c in channels):
-        raise CommandError(f"--member: {expected}; got {spec!r}")
+        raise CommandError(f"--member: {expected}; got {quote(spec)}")
     return Member(parts[0], Role(parts[1]), channels=[Channel(c) for c in channels])
 
 
@@ -199,11 +217,12 @@ def apply_overrides(team: Team, specs: Sequence[str]) -> Team:
         member_id, _, what = target.partition(":")
         kind, _, channel = what.partition(".")
         if switch not in _SWITCH or not member_id or not kind:
-            raise CommandError(f"--override: {expected}; got {spec!r}")
+            raise CommandError(f"--override: {expected}; got {quote(spec)}")
         if team.roster.get(member_id) is None:
             known = ", ".join(m.id for m in team.roster)
             raise CommandError(
-                f"--override: expected the id of a member ({known}); got {member_id!r} in {spec!r}"
+                f"--override: expected the id of a member ({known}); "
+                f"got {quote(member_id)} in {quote(spec)}"
             )
         previous = chosen.get(member_id, {}).get(kind, {})
         channels = {"*": previous} if isinstance(previous, bool) else dict(previous)
@@ -211,6 +230,6 @@ def apply_overrides(team: Team, specs: Sequence[str]) -> Team:
         attempt = {**chosen.get(member_id, {}), kind: channels}
         problems = _overrides_problems("overrides", attempt)
         if problems:
-            raise CommandError(f"--override: {'; '.join(map(str, problems))}; got {spec!r}")
+            raise CommandError(f"--override: {'; '.join(map(str, problems))}; got {quote(spec)}")
         chosen[member_id] = attempt
     return attrs.evolve(team, overrides=chosen)

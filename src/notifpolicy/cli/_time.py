@@ -25,6 +25,7 @@ from typing import Any
 
 from dateutil import tz as dateutil_tz
 
+from notifpolicy._errors import quote
 from notifpolicy.cli._common import CommandError
 
 __all__ = [
@@ -87,12 +88,12 @@ def parse_instant(text: str, *, option: str, zone: dt.tzinfo, zone_name: str) ->
     if _TOO_FINE.search(text):
         raise CommandError(
             f"{option}: expected at most 6 digits after the decimal point (microseconds); "
-            f"got {text!r}"
+            f"got {quote(text)}"
         )
     try:
         given = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"{option}: {_EXPECTED}; got {text!r}") from None
+        raise CommandError(f"{option}: {_EXPECTED}; got {quote(text)}") from None
     _check_year(given.year, text, option)
     if given.tzinfo is not None:
         return given.astimezone(UTC)
@@ -116,7 +117,7 @@ def parse_instant(text: str, *, option: str, zone: dt.tzinfo, zone_name: str) ->
 def _check_year(year: int, text: str, option: str) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise CommandError(
-            f"{option}: expected a date in the years {FIRST_YEAR} to {LAST_YEAR}; got {text!r}"
+            f"{option}: expected a date in the years {FIRST_YEAR} to {LAST_YEAR}; got {quote(text)}"
         )
 
 

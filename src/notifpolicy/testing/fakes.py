@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
-from notifpolicy._errors import StorageError
+from notifpolicy._errors import StorageError, quote
 from notifpolicy._kinds import Channel
 from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult
 from notifpolicy._preferences import MemberPreferences
@@ -176,7 +176,7 @@ class InMemoryStore:
         with self._lock:
             item = self._items.get(leased.id)
             if item is None:
-                raise StorageError(f"outbox item {leased.id!r} does not exist")
+                raise StorageError(f"outbox item {quote(leased.id)} does not exist")
             if not (
                 item.status is OutboxStatus.PENDING
                 and item.due_at == leased.leased_until
