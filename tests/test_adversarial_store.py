@@ -5,10 +5,8 @@ would) and read back through the store's public getters.  Law: only a NotifPolic
 out (or a value), its message is bounded and encodes, the read writes nothing, and the other
 workspace's rows still read.
 
-Corrupt rows that are not JSON at all, and corrupt audit and outbox rows, escape today as
-``json.JSONDecodeError``, ``KeyError`` or ``ValueError``: making them a ``StorageError`` naming the
-row is issue 12 item 5, done on another branch.  Those tests are marked ``xfail(strict=False)``
-with that reason; once that branch lands they pass, and the marks can go.
+Corrupt rows that are not JSON at all, and corrupt audit and outbox rows, are a
+``StorageError`` naming the row (``UnreadableRowsError`` where a read returns many rows).
 """
 
 from __future__ import annotations
@@ -34,10 +32,6 @@ from ._adversarial import (
 )
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-ITEM_DOES_NOT_PARSE = pytest.mark.xfail(
-    strict=False,
-    reason="a corrupt row is a StorageError naming the row: issue 12 item 5 (branch i12-faults)",
-)
 
 
 @pytest.fixture
@@ -147,7 +141,6 @@ def test_settings_and_preferences_rows_with_wrong_documents(db_path, doc):
     _read_everything(db_path)
 
 
-@ITEM_DOES_NOT_PARSE
 @adversarial(ci_examples=1_000, quick_examples=15, shrink=False)
 @given(text=json_texts, column=st.sampled_from(["settings", "preferences"]))
 def test_rows_that_are_not_json(db_path, text, column):
@@ -160,7 +153,6 @@ def test_rows_that_are_not_json(db_path, text, column):
         _corrupt(db_path, update, json.dumps({"version": 1}))
 
 
-@ITEM_DOES_NOT_PARSE
 @adversarial(ci_examples=1_000, quick_examples=15, shrink=False)
 @given(
     column=st.sampled_from(["kinds", "status", "channel", "due_at", "attempts", "recipient"]),
@@ -183,7 +175,6 @@ def test_outbox_rows(db_path, column, value):
             _corrupt(db_path, update, original)
 
 
-@ITEM_DOES_NOT_PARSE
 @adversarial(ci_examples=500, quick_examples=10, shrink=False)
 @given(doc=json_texts | JSON_DOCUMENTS, n=st.integers(0, 10**9))
 def test_audit_rows(db_path, doc, n):

@@ -149,4 +149,4 @@ def test_duplicate_conversation_ids_are_refused():
     rs = [ConversationRecord("c1", c0), ConversationRecord("c1", c0 + MIN)]
     with pytest.raises(ValidationError) as info:
         report(rs)
-    assert [(p.path, p.code) for p in info.value.problems] == [("records[1].id", "duplicate_id")]
+    assert [(p.path, p.code) for p in info.value.problems] == [("records[1].id", "duplicate")]

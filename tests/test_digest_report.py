@@ -287,22 +287,22 @@ def test_a_conversation_given_twice_is_refused_not_counted_twice(compute):
     with pytest.raises(ValidationError) as info:
         compute(iter(rs), start=T, end=T + DAY, settings=S)
     assert [(p.path, p.code) for p in info.value.problems] == [
-        ("records[2].id", "duplicate_id"),
-        ("records[3].id", "duplicate_id"),
-        ("records[4].id", "duplicate_id"),
+        ("records[2].id", "duplicate"),
+        ("records[3].id", "duplicate"),
+        ("records[4].id", "duplicate"),
     ]
     assert "'c1' is given twice" in info.value.problems[0].message
 
 
 @given(records(), st.data())
-def test_any_repeated_id_is_a_duplicate_id_error(rs, data):
+def test_any_repeated_id_is_a_duplicate_error(rs, data):
     if not rs:
         return
     twin = data.draw(st.sampled_from(rs))
     with pytest.raises(ValidationError) as info:
         figures([*rs, twin])
     assert [(p.path, p.code) for p in info.value.problems] == [
-        (f"records[{len(rs)}].id", "duplicate_id")
+        (f"records[{len(rs)}].id", "duplicate")
     ]
 
 

@@ -335,7 +335,7 @@ def test_the_version_is_required():
     with pytest.raises(ValidationError) as info:
         _save(current, {"quiet_hours": {"enabled": False}})
     (problem,) = info.value.problems
-    assert (problem.path, problem.code) == ("version", "required")
+    assert (problem.path, problem.code) == ("version", "missing")
     assert "the version the changes were based on" in problem.message
     # Every problem at once: the missing version beside the others.
     with pytest.raises(ValidationError) as info:
@@ -343,16 +343,16 @@ def test_the_version_is_required():
     assert [p.path for p in info.value.problems] == ["version", "timezone", "quiet_hours.start"]
     with pytest.raises(ValidationError) as info:
         _save_prefs(MemberPreferences(), {"overrides": {"mention": False}})
-    assert [(p.path, p.code) for p in info.value.problems] == [("version", "required")]
+    assert [(p.path, p.code) for p in info.value.problems] == [("version", "missing")]
 
 
 @pytest.mark.parametrize(
     ("version", "message"),
     [
         (None, "version: must not be null"),
-        ("1", "version: must be an integer >= 1, got '1'"),
-        (True, "version: must be an integer >= 1, got True"),
-        (0, "version: must be an integer >= 1, got 0"),
+        ("1", "version: must be an integer from 1 to 9223372036854775807, got '1'"),
+        (True, "version: must be an integer from 1 to 9223372036854775807, got True"),
+        (0, "version: must be an integer from 1 to 9223372036854775807, got 0"),
     ],
 )
 def test_a_bad_version_is_a_validation_error_not_a_reset(version, message):

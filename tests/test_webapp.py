@@ -369,7 +369,7 @@ def test_problems_go_beside_the_field_their_path_names():
         [
             Problem("slack.events[1]", "duplicate", "lists an event that is already listed"),
             Problem("quiet_hours.end", "empty_window", "must differ"),
-            Problem("version", "required", "is required"),
+            Problem("version", "missing", "is required"),
             Problem("business_hours.weekly.mon[0]", "type", "bad"),
         ],
         names,

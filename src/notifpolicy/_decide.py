@@ -50,6 +50,8 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+import attrs
+
 from notifpolicy._decision import (  # the hot loop builds decisions without attrs' __init__
     _NEW,
     _SET_RECIPIENT,
@@ -573,7 +575,7 @@ def decide(
     except ValidationError as exc:
         # The time primitives name their argument `at`; here the caller's is `now`.
         raise ValidationError(
-            [Problem("now", p.code, p.message) if p.path == "at" else p for p in exc.problems]
+            [attrs.evolve(p, path="now") if p.path == "at" else p for p in exc.problems]
         ) from None
     rulings = _Rulings(event, until)
     everyone, members, by_id = _audience(plan, event, roster)

@@ -221,7 +221,7 @@ def build_report(
     trends against it.
 
     ``records`` may be any iterable; it is read once per period.  A conversation id given
-    twice is a :class:`~notifpolicy.ValidationError` (code ``duplicate_id``).
+    twice is a :class:`~notifpolicy.ValidationError` (code ``duplicate``).
     """
     rows = records if isinstance(records, list | tuple) else list(records)
     figures = period_figures(rows, start=period.start, end=period.end, settings=settings)

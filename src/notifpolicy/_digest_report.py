@@ -249,7 +249,7 @@ def check_period(start: object, end: object) -> tuple[dt.datetime, dt.datetime]:
 
 def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationRecord]:
     """``records`` as a sequence, each conversation once: a conversation id given twice would
-    be counted twice, so it is a :class:`ValidationError` (code ``duplicate_id``, as in the
+    be counted twice, so it is a :class:`ValidationError` (code ``duplicate``, as in the
     escalation check), every repeat listed."""
     given: object = records  # callers may pass anything: checked, not trusted
     if isinstance(given, str | bytes) or not isinstance(given, Iterable):
@@ -277,7 +277,7 @@ def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationReco
             problems.append(
                 Problem(
                     f"records[{i}].id",
-                    "duplicate_id",
+                    "duplicate",
                     f"{r.id!r} is given twice; each conversation's record must appear once",
                 )
             )

@@ -72,11 +72,15 @@ PROBLEM_CODES: Mapping[str, str] = {
     "missing": "a required key or value is missing",
     "json": "the text is not valid JSON (or is too deeply nested to read)",
     "toml": "the text is not valid TOML (or is too deeply nested to read)",
+    "depth": "a mapping nested deeper than a settings document can be (a patch given as Python "
+    "values)",
     "unknown_kind": "a notification kind that is not registered",
     "invalid_kind": "a Kind definition that breaks the rules (its name, channels or switch)",
     "not_overridable": "a workspace-wide kind (an escalation) where members' choices go",
     "channel_not_applicable": "a channel that the kind is not sent on",
     "webhook_url": "the Slack webhook URL is not allowed (scheme, host, path or length)",
+    "webhook_host": "an extra webhook host that is not a plain host name (no scheme, port or "
+    "trailing dot)",
     "empty_window": "quiet hours that start when they end",
     "invalid_range": "a business-hours opening range outside 00:00-24:00 or empty",
     "invalid_day": "a business-hours day that is not 0-6",

@@ -89,7 +89,7 @@ class EscalationKey:
             if self.unassigned_since is None:
                 raise ValidationError.single(
                     "unassigned_since",
-                    "required",
+                    "missing",
                     "must be the spell's start for an escalation_unassigned key, got None",
                 )
             since = require_aware(self.unassigned_since, path="unassigned_since")
@@ -97,7 +97,7 @@ class EscalationKey:
         elif self.unassigned_since is not None:
             raise ValidationError.single(
                 "unassigned_since",
-                "not_allowed",
+                "inconsistent",
                 f"must be None for a {self.kind} key, got {self.unassigned_since!r}",
             )
 

@@ -158,7 +158,7 @@ def _patched(
             problems.append(
                 Problem(
                     "version",
-                    "required",
+                    "missing",
                     "is required: the version the changes were based on (the saved "
                     f"document's version; {current.version} now)",
                 )
