@@ -166,3 +166,29 @@ def test_a_schema_1_file_gains_the_unsubscribe_column_and_keeps_its_rows(tmp_pat
         assert store.schema_version == len(MIGRATIONS) >= 2
         (old,) = store.items("ws")
         assert (old.id, old.unsubscribe_url) == ("ws:1", None)
+
+
+def test_a_schema_2_file_makes_every_workspace_it_knows_due_at_once(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0])
+        db.executescript(MIGRATIONS[1])
+        db.execute("PRAGMA user_version = 2")
+        db.execute(
+            "INSERT INTO settings (workspace_id, version, doc_schema, doc) "
+            "VALUES ('ws-settings', 2, 1, '{}')"
+        )
+        for ws, status in (("ws-pending", "pending"), ("ws-held", "held"), ("ws-done", "sent")):
+            db.execute(
+                "INSERT INTO outbox (id, workspace_id, event_id, conversation_id, recipient, "
+                "channel, kinds, due_at, status, attempts, last_error, subject, text, html, body) "
+                "VALUES (?, ?, 'e1', NULL, 'anna', 'email', '[]', 99, ?, 0, NULL, 's', 't', NULL, "
+                "NULL)",
+                (f"{ws}:1", ws, status),
+            )
+    with SqliteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 3
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        assert store.earliest_wake_at() == epoch
+        taken = store.due_workspaces(epoch, 10, lease_until=epoch + dt.timedelta(minutes=1))
+    assert sorted(w.workspace_id for w in taken) == ["ws-held", "ws-pending", "ws-settings"]

@@ -74,6 +74,7 @@ from notifpolicy._outbox import (
     OutboxStatus,
     SendResult,
     SendStatus,
+    WakeUp,
 )
 from notifpolicy._permissions import Permission, allowed, authorize, settings_view
 from notifpolicy._preferences import (
@@ -191,6 +192,7 @@ __all__ = [
     "UnreadableRowsError",
     "ValidationError",
     "Verdict",
+    "WakeUp",
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",

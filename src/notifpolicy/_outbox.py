@@ -15,7 +15,15 @@ import attrs
 from notifpolicy._kinds import Channel
 from notifpolicy._secret import Secret
 
-__all__ = ["SLACK_RECIPIENT", "Delivery", "OutboxItem", "OutboxStatus", "SendResult", "SendStatus"]
+__all__ = [
+    "SLACK_RECIPIENT",
+    "Delivery",
+    "OutboxItem",
+    "OutboxStatus",
+    "SendResult",
+    "SendStatus",
+    "WakeUp",
+]
 
 SLACK_RECIPIENT = "slack"
 """The recipient of the workspace's Slack channel in outbox items: ``str(SLACK_CHANNEL)``, the
@@ -103,3 +111,17 @@ class SendResult:
 
 
 _SENT = SendResult(SendStatus.SENT)
+
+
+@attrs.frozen
+class WakeUp:
+    """A workspace whose wake-up came, as ``WakeUps.due_workspaces`` takes it for one worker.
+
+    ``wake_at`` is the wake-up it had; ``generation`` counts the changes to it, and the worker
+    passes it back to ``WakeUps.set_wake_at`` after the tick, so that a wake-up lowered
+    meanwhile (new work enqueued while the worker was busy) is kept instead of overwritten.
+    """
+
+    workspace_id: str
+    wake_at: dt.datetime
+    generation: int

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, SendResult
+from notifpolicy._outbox import Delivery, OutboxItem, SendResult, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Roster
 from notifpolicy._saving import AuditEntry
@@ -34,6 +34,7 @@ __all__ = [
     "SettingsStore",
     "Store",
     "Transport",
+    "WakeUps",
 ]
 
 
@@ -171,6 +172,12 @@ class Outbox(Protocol):
         :meth:`mark_sent`."""
         ...
 
+    def release(self, item: OutboxItem) -> bool:
+        """Give a leased item back unsent (a worker stopping): it is due again at the
+        ``due_at`` it had before the lease, ``attempts`` unchanged, and the workspace's
+        wake-up is lowered to that instant.  Fenced like :meth:`mark_sent`."""
+        ...
+
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         """Every item of the workspace, in insertion order (for inspection and tests).
         Unreadable rows: :class:`~notifpolicy.UnreadableRowsError`, as for :meth:`lease_due`."""
@@ -178,8 +185,49 @@ class Outbox(Protocol):
 
 
 @runtime_checkable
-class Store(SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, Protocol):
-    """Every store port at once, as ``InMemoryStore`` and ``SqliteStore`` implement them."""
+class WakeUps(Protocol):
+    """Each workspace's next wake-up, so one worker loop serves many workspaces without
+    scanning them all (SPEC section 12).
+
+    The wake-up only ever moves earlier by itself: :meth:`Outbox.enqueue`, a won
+    :meth:`Ledger.claim`, a recorded :meth:`Outbox.mark_retry`, :meth:`Outbox.release` and
+    :meth:`SettingsStore.save_settings` lower it in their own transaction (to the earliest
+    ``due_at`` they wrote, or the save's instant) and count a new generation.  Only a worker,
+    after ticking the workspace, moves it later, with :meth:`set_wake_at` and the generation it
+    took the workspace with: if anything lowered it meanwhile, the earlier instant stays.  So
+    new work is never hidden behind a wake-up computed before it arrived.
+    """
+
+    def wake(self, workspace_id: str, at: dt.datetime) -> None:
+        """Lower the workspace's wake-up to ``at`` (unless it is earlier already) and count a
+        new generation.  Also how a workspace becomes known to the workers (a new sign-up)."""
+        ...
+
+    def due_workspaces(
+        self, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+    ) -> tuple[WakeUp, ...]:
+        """Take the workspaces whose wake-up is at or before ``now`` (earliest first, at most
+        ``limit``), atomically: their wake-up moves to ``lease_until`` (a worker that dies
+        leaves them due again then) and their generation goes up.  Workers taking at once get
+        disjoint workspaces.  An index lookup, never a scan of every workspace."""
+        ...
+
+    def set_wake_at(self, workspace_id: str, at: dt.datetime | None, *, generation: int) -> None:
+        """After a tick: the workspace's next wake-up is ``at`` (``None``: nothing pending).
+        Written as given only while the stored generation is still ``generation``; otherwise
+        something lowered the wake-up meanwhile, and the earlier of the two stays."""
+        ...
+
+    def earliest_wake_at(self) -> dt.datetime | None:
+        """The earliest wake-up of any workspace (``None``: none has one): how long a worker
+        may sleep."""
+        ...
+
+
+@runtime_checkable
+class Store(SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, WakeUps, Protocol):
+    """Every store port at once, as ``InMemoryStore``, ``SqliteStore`` and ``PostgresStore``
+    implement them."""
 
 
 @runtime_checkable

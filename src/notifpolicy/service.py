@@ -300,7 +300,12 @@ class NotificationService:
             now=at,
             kinds=self._kinds,
         )
-        self._store.enqueue(self._items(event, decisions, settings, roster, at))
+        items = self._items(event, decisions, settings, roster, at)
+        self._store.enqueue(items)  # lowers the workspace's wake-up to the earliest item
+        if self._conversations is not None and not any(i.due_at <= at for i in items):
+            # The event may bring an escalation forward (a new or unassigned conversation):
+            # a worker recomputes the workspace's wake-up with it.
+            self._store.wake(self.workspace_id, at)
         tally.decisions.extend(decisions)
         if send:
             self._send_due(at, settings, roster, tally, fixed=now is not None)
@@ -368,9 +373,15 @@ class NotificationService:
 
     # -- the periodic work ----------------------------------------------------------------------
 
-    def tick(self, *, now: dt.datetime | None = None) -> TickReport:
+    def tick(
+        self, *, now: dt.datetime | None = None, stop: Callable[[], bool] | None = None
+    ) -> TickReport:
         """Escalations, catch-ups and digests that fell due (each claimed once, with its
-        deliveries), then every outbox delivery whose time has come."""
+        deliveries), then every outbox delivery whose time has come.
+
+        ``stop`` is asked before each send: once it says ``True``, the send in hand has
+        finished and the items leased but not sent yet are given back (due again at once, for
+        another worker), so a worker that is shutting down holds nothing."""
         at = self._now(now)
         tally = _Tally()
         settings, roster, preferences = self._facts(tally)
@@ -382,7 +393,7 @@ class NotificationService:
                     # One bad conversation state from the host must not stop every delivery.
                     tally.errors.append(exc)
         # Unreadable settings or preferences stop the decisions, not what was decided already.
-        self._send_due(at, settings, roster, tally, fixed=now is not None)
+        self._send_due(at, settings, roster, tally, fixed=now is not None, stop=stop)
         return tally.report()
 
     def _escalate(
@@ -649,6 +660,7 @@ class NotificationService:
         tally: _Tally,
         *,
         fixed: bool,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         """Send what is due, leased a few items at a time so that the lease covers each send.
 
@@ -675,7 +687,10 @@ class NotificationService:
                 # turn without holding up the other channels.
                 items.extend(self._lease_due(at, 1, lease_until, _SLACK, tally))
             slack_turn = False
-            for item in items:
+            for index, item in enumerate(items):
+                if stop is not None and stop():
+                    self._release(items[index:], tally)
+                    return
                 started = clock()
                 if item.leased_until is not None and (
                     item.leased_until - started < self._send_deadline
@@ -689,6 +704,13 @@ class NotificationService:
                 self._send_one(item, started, settings, roster, tally)
             if not more:
                 return
+
+    def _release(self, items: Sequence[OutboxItem], tally: _Tally) -> None:
+        for item in items:
+            try:
+                self._store.release(item)
+            except StorageError as exc:  # it comes back when its lease runs out
+                tally.errors.append(exc)
 
     def _lease_due(
         self,

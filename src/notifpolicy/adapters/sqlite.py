@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from notifpolicy._errors import NotifPolicyError, StorageError, UnreadableRowsError
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._outbox import OutboxItem, OutboxStatus, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -96,9 +96,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN unsubscribe_url TEXT;
     """,
+    # 3: each workspace's next wake-up, for the worker loop.  Every workspace the file knows
+    # already is due at once: the first worker ticks it and writes its real wake-up.
+    """
+    CREATE TABLE wakeups (
+        workspace_id TEXT PRIMARY KEY,
+        wake_at INTEGER,
+        generation INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX wakeups_by_time ON wakeups (wake_at) WHERE wake_at IS NOT NULL;
+    INSERT INTO wakeups (workspace_id, wake_at, generation)
+        SELECT workspace_id, 0, 1 FROM settings
+        UNION SELECT workspace_id, 0, 1 FROM outbox WHERE status IN ('pending', 'held');
+    """,
 )
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Outbox rows whose due_at is a reason to wake the workspace: sends, and catch-ups.
+_WAKING = frozenset({OutboxStatus.PENDING.value, OutboxStatus.HELD.value})
 _MICROSECOND = dt.timedelta(microseconds=1)
 _OUTBOX_COLUMNS = (
     "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
@@ -231,6 +246,59 @@ class SqliteStore:
             except sqlite3.Error as exc:  # pragma: no cover - corrupt file and the like
                 raise StorageError(f"cannot read: {exc}") from exc
 
+    # -- wake-ups -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _lower(db: sqlite3.Connection, wakes: Iterable[tuple[str, int]]) -> None:
+        """Lower each ``(workspace_id, micros)`` wake-up, in the caller's transaction."""
+        db.executemany(
+            "INSERT INTO wakeups (workspace_id, wake_at, generation) VALUES (?, ?, 1) "
+            "ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1, "
+            "wake_at = CASE WHEN wake_at IS NULL OR wake_at > excluded.wake_at "
+            "THEN excluded.wake_at ELSE wake_at END",
+            wakes,
+        )
+
+    def wake(self, workspace_id: str, at: dt.datetime) -> None:
+        micros = _to_micros(at)
+        with self._write() as db:
+            self._lower(db, [(workspace_id, micros)])
+
+    def due_workspaces(
+        self, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+    ) -> tuple[WakeUp, ...]:
+        at, lease = _to_micros(now), _to_micros(lease_until)
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT workspace_id, wake_at, generation FROM wakeups "
+                "WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at, workspace_id LIMIT ?",
+                (at, max(limit, 0)),
+            ).fetchall()
+            db.executemany(
+                "UPDATE wakeups SET wake_at = ?, generation = generation + 1 "
+                "WHERE workspace_id = ?",
+                [(lease, r[0]) for r in rows],
+            )
+        return tuple(WakeUp(r[0], _from_micros(r[1]), r[2] + 1) for r in rows)
+
+    def set_wake_at(self, workspace_id: str, at: dt.datetime | None, *, generation: int) -> None:
+        micros = None if at is None else _to_micros(at)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO wakeups (workspace_id, wake_at, generation) VALUES (?, ?, 0) "
+                "ON CONFLICT (workspace_id) DO UPDATE SET wake_at = CASE "
+                "WHEN generation = ? THEN excluded.wake_at "
+                "WHEN excluded.wake_at IS NULL THEN wake_at "
+                "WHEN wake_at IS NULL OR wake_at > excluded.wake_at THEN excluded.wake_at "
+                "ELSE wake_at END",
+                (workspace_id, micros, generation),
+            )
+
+    def earliest_wake_at(self) -> dt.datetime | None:
+        rows = self._read("SELECT MIN(wake_at) FROM wakeups WHERE wake_at IS NOT NULL")
+        value = rows[0][0]
+        return None if value is None else _from_micros(value)
+
     # -- settings and preferences ---------------------------------------------------------------
 
     def get_settings(self, workspace_id: str) -> WorkspaceSettings:
@@ -262,6 +330,7 @@ class SqliteStore:
                 (audit.workspace_id, settings.version, DOCUMENT_SCHEMA, doc),
             )
             self._append_audit(db, audit)
+            self._lower(db, [(audit.workspace_id, _to_micros(audit.at))])  # apply at once
 
     def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
         rows = self._read(
@@ -393,12 +462,17 @@ class SqliteStore:
         with self._write() as db:
             self._insert(db, rows)
 
-    @staticmethod
-    def _insert(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    @classmethod
+    def _insert(cls, db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
         db.executemany(
             f"INSERT OR IGNORE INTO outbox ({_OUTBOX_COLUMNS}) VALUES ({','.join('?' * 16)})",  # noqa: S608 -- constants only
             rows,
         )
+        earliest: dict[str, int] = {}
+        for r in rows:
+            if r[8] in _WAKING:
+                earliest[r[1]] = min(r[7], earliest.get(r[1], r[7]))
+        cls._lower(db, sorted(earliest.items()))
 
     @staticmethod
     def _channel_filter(channels: Collection[Channel] | None) -> tuple[str, list[str]]:
@@ -468,22 +542,39 @@ class SqliteStore:
             item,
             "status = ?, last_error = ?, due_at = ?",
             (OutboxStatus.PENDING.value, error, _to_micros(retry_at)),
+            wake_at=retry_at,
+        )
+
+    def release(self, item: OutboxItem) -> bool:
+        return self._update(
+            item, "due_at = ?", (_to_micros(item.due_at),), wake_at=item.due_at, attempt=0
         )
 
     def mark_failed(self, item: OutboxItem, error: str) -> bool:
         return self._update(item, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error))
 
-    def _update(self, item: OutboxItem, assignments: str, args: tuple[Any, ...]) -> bool:
+    def _update(
+        self,
+        item: OutboxItem,
+        assignments: str,
+        args: tuple[Any, ...],
+        *,
+        wake_at: dt.datetime | None = None,
+        attempt: int = 1,
+    ) -> bool:
         lease = _lease_of(item)
+        wake = None if wake_at is None else _to_micros(wake_at)
         with self._write() as db:
             # Fenced: the row changes only while it is still pending under the lease this item
             # was taken with (a later lease moved due_at; an earlier mark raised attempts).
             cursor = db.execute(
-                f"UPDATE outbox SET {assignments}, attempts = attempts + 1 "  # noqa: S608 -- constants only
+                f"UPDATE outbox SET {assignments}, attempts = attempts + {attempt:d} "  # noqa: S608 -- constants only
                 "WHERE id = ? AND status = ? AND due_at = ? AND attempts = ?",
                 (*args, item.id, OutboxStatus.PENDING.value, _to_micros(lease), item.attempts),
             )
             if cursor.rowcount == 1:
+                if wake is not None:
+                    self._lower(db, [(item.workspace_id, wake)])
                 return True
             if db.execute("SELECT 1 FROM outbox WHERE id = ?", (item.id,)).fetchone() is None:
                 raise StorageError(f"outbox item {_quote(item.id)} does not exist")

@@ -15,7 +15,7 @@ import attrs
 
 from notifpolicy._errors import StorageError
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult
+from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -34,6 +34,7 @@ class InMemoryStore:
         self._audit: list[AuditEntry] = []
         self._claimed: set[str] = set()
         self._items: dict[str, OutboxItem] = {}
+        self._wakes: dict[str, _Wake] = {}
 
     # -- settings and preferences ---------------------------------------------------------------
 
@@ -47,6 +48,7 @@ class InMemoryStore:
             check_stored_version(current.version, settings.version, audit)
             self._settings[audit.workspace_id] = settings
             self._audit.append(audit)
+            self._lower(audit.workspace_id, audit.at)  # the new settings apply at once
 
     def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
         with self._lock:
@@ -92,6 +94,8 @@ class InMemoryStore:
     def _add(self, items: Sequence[OutboxItem]) -> None:
         for item in items:
             self._items.setdefault(item.id, item)
+            if item.status in (OutboxStatus.PENDING, OutboxStatus.HELD):
+                self._lower(item.workspace_id, item.due_at)
 
     def _pending(self, workspace_id: str, channels: Collection[Channel] | None) -> list[OutboxItem]:
         return [
@@ -155,7 +159,24 @@ class InMemoryStore:
         return self._update(item, status=OutboxStatus.SENT, error=None)
 
     def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
-        return self._update(item, status=OutboxStatus.PENDING, error=error, due_at=retry_at)
+        with self._lock:
+            done = self._update(item, status=OutboxStatus.PENDING, error=error, due_at=retry_at)
+            if done:
+                self._lower(item.workspace_id, retry_at)
+            return done
+
+    def release(self, item: OutboxItem) -> bool:
+        with self._lock:
+            done = self._update(
+                item,
+                status=OutboxStatus.PENDING,
+                error=item.last_error,
+                due_at=item.due_at,
+                count=0,
+            )
+            if done:
+                self._lower(item.workspace_id, item.due_at)
+            return done
 
     def mark_failed(self, item: OutboxItem, error: str) -> bool:
         return self._update(item, status=OutboxStatus.FAILED, error=error)
@@ -167,6 +188,7 @@ class InMemoryStore:
         status: OutboxStatus,
         error: str | None,
         due_at: dt.datetime | None = None,
+        count: int = 1,
     ) -> bool:
         if leased.leased_until is None:
             raise StorageError(
@@ -186,7 +208,7 @@ class InMemoryStore:
             self._items[leased.id] = attrs.evolve(
                 item,
                 status=status,
-                attempts=item.attempts + 1,
+                attempts=item.attempts + count,
                 last_error=error,
                 due_at=item.due_at if due_at is None else due_at,
             )
@@ -195,6 +217,56 @@ class InMemoryStore:
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         with self._lock:
             return tuple(i for i in self._items.values() if i.workspace_id == workspace_id)
+
+    # -- wake-ups -------------------------------------------------------------------------------
+
+    def _lower(self, workspace_id: str, at: dt.datetime) -> None:
+        require_aware(at, path="at")
+        wake = self._wakes.setdefault(workspace_id, _Wake())
+        if wake.at is None or at < wake.at:
+            wake.at = at
+        wake.generation += 1
+
+    def wake(self, workspace_id: str, at: dt.datetime) -> None:
+        with self._lock:
+            self._lower(workspace_id, at)
+
+    def due_workspaces(
+        self, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+    ) -> tuple[WakeUp, ...]:
+        require_aware(now, path="now")
+        lease = require_aware(lease_until, path="lease_until")
+        with self._lock:
+            due = sorted(
+                (w.at, ws) for ws, w in self._wakes.items() if w.at is not None and w.at <= now
+            )[: max(limit, 0)]
+            taken = []
+            for at, ws in due:
+                wake = self._wakes[ws]
+                wake.at = lease
+                wake.generation += 1
+                taken.append(WakeUp(ws, at, wake.generation))
+            return tuple(taken)
+
+    def set_wake_at(self, workspace_id: str, at: dt.datetime | None, *, generation: int) -> None:
+        if at is not None:
+            require_aware(at, path="at")
+        with self._lock:
+            wake = self._wakes.setdefault(workspace_id, _Wake())
+            # As given while nothing lowered it since the worker took it; else the earlier.
+            lowered = wake.generation != generation
+            if not lowered or (at is not None and (wake.at is None or at < wake.at)):
+                wake.at = at
+
+    def earliest_wake_at(self) -> dt.datetime | None:
+        with self._lock:
+            return min((w.at for w in self._wakes.values() if w.at is not None), default=None)
+
+
+@attrs.define
+class _Wake:
+    at: dt.datetime | None = None
+    generation: int = 0
 
 
 def _check_items(items: Sequence[OutboxItem]) -> None:
