@@ -30,7 +30,9 @@ def test_run_lists_every_benchmark_module():
     assert set(run.BENCHMARKS) == on_disk
 
 
-@pytest.mark.parametrize("name", ["decide", "time", "escalation", "digest", "sqlite", "simulate"])
+@pytest.mark.parametrize(
+    "name", ["decide", "time", "escalation", "digest", "sqlite", "handle", "simulate"]
+)
 def test_each_benchmark_reports_rows_at_a_tiny_size(name):
     table = _load("_table")
     rows = _load(f"bench_{name}").rows(tiny=True)

@@ -515,7 +515,7 @@ def test_the_guide_runs(postgres_conninfo, monkeypatch):
     have no server), in order, in one namespace, with DATABASE_URL set to the test server."""
     page = ROOT / "docs" / "how-to" / "postgres.md"
     blocks = re.findall(r"^```py\n(.*?)^```$", page.read_text(encoding="utf-8"), re.S | re.M)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     monkeypatch.setenv("DATABASE_URL", postgres_conninfo)
     namespace: dict[str, Any] = {"__name__": "guide"}
     try:

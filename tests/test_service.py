@@ -559,3 +559,47 @@ def test_a_one_section_save_through_the_service_keeps_the_rest(store):
     assert saved.escalation.unassigned.after_minutes == 20
     (entry,) = w.service.audit_log(actor=OWNER.id)[1:]
     assert [c.path for c in entry.changes] == ["escalation.unassigned.after_minutes"]
+
+
+class WriteCountingStore(InMemoryStore):
+    """The in-memory store, counting the writes the service makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    def enqueue(self, items):
+        self.calls.append(("enqueue", len(items)))
+        super().enqueue(items)
+
+    def lease_due(self, *args, **kwargs):
+        taken = super().lease_due(*args, **kwargs)
+        self.calls.append(("lease_due", len(kwargs.get("enqueue", ()))))
+        return taken
+
+    def record(self, marks):
+        self.calls.append(("record", len(marks)))
+        return super().record(marks)
+
+
+def test_handle_records_and_leases_in_one_write_and_the_outcomes_in_another():
+    store = WriteCountingStore()
+    member = Member("anna", Role.OWNER, channels=[Channel.EMAIL, Channel.IN_APP, Channel.PUSH])
+    transport = RecordingTransport()
+    service = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=Host([attrs.evolve(member, email="anna@example.org")]),
+        clock=ManualClock(T0 - dt.timedelta(hours=10)),
+        transports=dict.fromkeys(Channel, transport),
+    )
+    report = service.handle(ConversationCreated(id="e1", conversation_id="c1"))
+    assert len(report.sent) == 3
+    # No Slack webhook: no look for Slack messages either.
+    assert store.calls == [("lease_due", 3), ("record", 3)]
+    store.calls.clear()
+    service.handle(ConversationCreated(id="e2", conversation_id="c2"), send=False)
+    assert store.calls == [("enqueue", 3)]
+    store.calls.clear()
+    assert len(service.tick().sent) == 3
+    assert store.calls == [("lease_due", 0), ("lease_due", 0), ("record", 3)]

@@ -28,7 +28,7 @@ from notifpolicy import (
     save_member_preferences,
     save_workspace_settings,
 )
-from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStatus
 from notifpolicy.adapters.postgres import PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.ports import AuditLog, Ledger, Outbox, PreferencesStore, SettingsStore
@@ -598,3 +598,76 @@ def _no_wake_up_is_lost(store: AnyStore, steps: list[tuple[str, int]]) -> None:
             assert stored <= min(pending.values())
         elif pending:
             assert stored is not None  # a worker holds it, under a lease that runs out
+
+
+# -- recording several outcomes at once, and recording with the lease ---------------------------
+
+
+def test_record_writes_every_outcome_in_one_go_each_under_its_lease(store):
+    store.enqueue([item(5, due=T0 - M)] + [item(n) for n in range(1, 5)])
+    (five,) = store.lease_due("ws", T0 - M, 10, lease_until=T0 + M)
+    one, two, three, four = store.lease_due("ws", T0, 10, lease_until=L)
+    # Five's lease lapses and another worker takes it over before the outcomes are written.
+    (five_again,) = store.lease_due("ws", T0 + M, 10, lease_until=L + M)
+    retry_at = T0 + dt.timedelta(hours=1)
+    marks = [
+        OutboxMark(one, OutboxStatus.SENT),
+        OutboxMark(two, OutboxStatus.PENDING, "HTTP 503", retry_at),
+        OutboxMark(three, OutboxStatus.FAILED, "HTTP 404"),
+        OutboxMark(four, OutboxStatus.SENT),
+        OutboxMark(five, OutboxStatus.SENT),
+    ]
+    assert store.record(marks) == (True, True, True, True, False)
+    by_id = {i.id: i for i in store.items("ws")}
+    assert (by_id[one.id].status, by_id[one.id].attempts) == (OutboxStatus.SENT, 1)
+    assert (by_id[two.id].status, by_id[two.id].due_at, by_id[two.id].last_error) == (
+        OutboxStatus.PENDING,
+        retry_at,
+        "HTTP 503",
+    )
+    assert (by_id[three.id].status, by_id[three.id].last_error) == (OutboxStatus.FAILED, "HTTP 404")
+    assert (by_id[five.id].status, by_id[five.id].due_at) == (OutboxStatus.PENDING, L + M)
+    assert store.record([OutboxMark(one, OutboxStatus.SENT)]) == (False,)  # recorded already
+    assert store.record([OutboxMark(five_again, OutboxStatus.SENT)]) == (True,)
+    assert store.record([]) == ()
+
+
+def test_record_refuses_an_unknown_or_unleased_item_and_writes_nothing(store):
+    store.enqueue([item(1), item(2)])
+    one, two = store.lease_due("ws", T0, 10, lease_until=L)
+    ghost = attrs.evolve(two, id="ws:ghost")
+    with pytest.raises(StorageError, match="does not exist"):
+        store.record([OutboxMark(one, OutboxStatus.SENT), OutboxMark(ghost, OutboxStatus.SENT)])
+    with pytest.raises(StorageError, match="lease_due"):
+        store.record([OutboxMark(one, OutboxStatus.SENT), OutboxMark(item(2), OutboxStatus.SENT)])
+    assert {i.status for i in store.items("ws")} == {OutboxStatus.PENDING}
+    assert store.record([OutboxMark(one, OutboxStatus.SENT)]) == (True,)
+
+
+def test_a_mark_says_what_it_records():
+    leased = attrs.evolve(item(1), leased_until=L)
+    with pytest.raises(ValueError, match="held"):
+        OutboxMark(leased, OutboxStatus.HELD)
+    with pytest.raises(ValueError, match="retry_at"):
+        OutboxMark(leased, OutboxStatus.PENDING, "HTTP 500")
+    with pytest.raises(ValueError, match="retry_at"):
+        OutboxMark(leased, OutboxStatus.SENT, retry_at=L)
+
+
+def test_lease_due_can_enqueue_first_in_the_same_write(store):
+    store.enqueue([item(1, due=T0 - M)])
+    taken = store.lease_due(
+        "ws", T0, 10, lease_until=L, enqueue=[item(2), item(3, due=T0 + dt.timedelta(hours=1))]
+    )
+    assert [i.id for i in taken] == ["ws:item:1", "ws:item:2"]
+    assert all(i.leased_until == L for i in taken)
+    assert taken[1] == attrs.evolve(item(2), leased_until=L)
+    assert len(store.items("ws")) == 3
+    assert store.earliest_wake_at() is not None
+    # An id that is there already is left as it is, and leased as stored.
+    assert store.record([OutboxMark(taken[1], OutboxStatus.SENT)]) == (True,)
+    again = store.lease_due(
+        "ws", T0 + dt.timedelta(hours=1), 10, lease_until=L + M, enqueue=[item(2), item(4)]
+    )
+    assert [(i.id, i.attempts) for i in again] == [("ws:item:4", 0), ("ws:item:3", 0)]
+    assert {i.id: i.status for i in store.items("ws")}["ws:item:2"] is OutboxStatus.SENT

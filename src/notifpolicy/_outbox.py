@@ -19,6 +19,7 @@ __all__ = [
     "SLACK_RECIPIENT",
     "Delivery",
     "OutboxItem",
+    "OutboxMark",
     "OutboxStatus",
     "SendResult",
     "SendStatus",
@@ -76,6 +77,24 @@ class OutboxItem:
     body: str | None = None
     unsubscribe_url: str | None = None
     leased_until: dt.datetime | None = None
+
+
+def _check_mark(mark: OutboxMark, attribute: object, status: OutboxStatus) -> None:
+    if status is OutboxStatus.HELD:
+        raise ValueError("status: must be sent, failed or pending (a retry), got held")
+    if (status is OutboxStatus.PENDING) != (mark.retry_at is not None):
+        raise ValueError("retry_at: must be given for a retry (status pending), and only then")
+
+
+@attrs.frozen
+class OutboxMark:
+    """One outcome for ``Outbox.record``: ``item`` (as ``lease_due`` returned it) was sent,
+    finally failed with ``error``, or is retried at ``retry_at`` (status ``PENDING``)."""
+
+    item: OutboxItem
+    status: OutboxStatus = attrs.field(validator=_check_mark)
+    error: str | None = None
+    retry_at: dt.datetime | None = None
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, SendResult, WakeUp
+from notifpolicy._outbox import Delivery, OutboxItem, OutboxMark, SendResult, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Roster
 from notifpolicy._saving import AuditEntry
@@ -119,12 +119,16 @@ class Outbox(Protocol):
         *,
         lease_until: dt.datetime,
         channels: Collection[Channel] | None = None,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> tuple[OutboxItem, ...]:
         """Take pending items with ``due_at <= now`` (oldest first, at most ``limit``, only
         ``channels`` when given) for sending, atomically: their ``due_at`` moves to
         ``lease_until``, so no other worker takes them meanwhile, and a worker that crashes
         before marking them leaves them due again when the lease runs out.  Returned as they
         were before the lease, with ``leased_until`` set: the marks below check it.
+
+        ``enqueue``: items to add first, as :meth:`enqueue` would, in the same transaction
+        (``handle`` records an event's deliveries and takes the due ones in one write).
 
         ``now`` and ``lease_until`` are the service's instants: compare with them, never with
         the database's own clock.  Rows that do not parse are leased with the others and
@@ -170,6 +174,14 @@ class Outbox(Protocol):
     def mark_failed(self, item: OutboxItem, error: str) -> bool:
         """The item finally failed; kept with its error, never silently dropped.  Fenced like
         :meth:`mark_sent`."""
+        ...
+
+    def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
+        """Record several outcomes in one transaction, each fenced and counted as
+        :meth:`mark_sent`, :meth:`mark_retry` or :meth:`mark_failed` would record it; the
+        result says, mark by mark, whether it was recorded.  A mark for an item that does not
+        exist or was not leased is a :class:`~notifpolicy.StorageError`, and nothing is
+        recorded."""
         ...
 
     def release(self, item: OutboxItem) -> bool:

@@ -56,6 +56,7 @@ from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     Delivery,
     OutboxItem,
+    OutboxMark,
     OutboxStatus,
     SendResult,
     SendStatus,
@@ -199,6 +200,7 @@ class NotificationService:
         self._catalog = catalog or MessageCatalog.default()
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
+        self._titles: dict[tuple[str, ...], str] = {}  # the title of a delivery's kinds
         self._url_template = conversation_url_template
         self._unsubscribe = (
             None
@@ -301,14 +303,17 @@ class NotificationService:
             kinds=self._kinds,
         )
         items = self._items(event, decisions, settings, roster, at)
-        self._store.enqueue(items)  # lowers the workspace's wake-up to the earliest item
+        if send:
+            # Recorded and the due ones leased in one write (it lowers the workspace's wake-up
+            # to the earliest item, as enqueue does).
+            self._send_due(at, settings, roster, tally, fixed=now is not None, enqueue=items)
+        else:
+            self._store.enqueue(items)
         if self._conversations is not None and not any(i.due_at <= at for i in items):
             # The event may bring an escalation forward (a new or unassigned conversation):
             # a worker recomputes the workspace's wake-up with it.
             self._store.wake(self.workspace_id, at)
         tally.decisions.extend(decisions)
-        if send:
-            self._send_due(at, settings, roster, tally, fixed=now is not None)
         return tally.report()
 
     def _items(
@@ -320,25 +325,27 @@ class NotificationService:
         now: dt.datetime,
     ) -> list[OutboxItem]:
         items = []
+        prefix = f"{key_part(self.workspace_id)}:{key_part(event.id)}:"
         for d in decisions:
             recipient = str(d.recipient)
-            base = OutboxItem(
-                id=f"{key_part(self.workspace_id)}:{key_part(event.id)}:{key_part(recipient)}"
-                f":{d.channel.value}",
-                workspace_id=self.workspace_id,
-                event_id=event.id,
-                conversation_id=d.conversation_id,
-                recipient=recipient,
-                channel=d.channel,
-                kinds=d.kinds,
-                due_at=now,
-            )
+            fields: dict[str, Any] = {
+                "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
+                "workspace_id": self.workspace_id,
+                "event_id": event.id,
+                "conversation_id": d.conversation_id,
+                "recipient": recipient,
+                "channel": d.channel,
+                "kinds": d.kinds,
+            }
             if d.outcome is Outcome.SUPPRESS:
                 if d.held_until is not None and _is_summarized(d):
                     # Input for the catch-up when the quiet period ends: kept, never sent.
                     record = json.dumps(d.to_dict(), sort_keys=True)
-                    held = attrs.evolve(base, due_at=d.held_until, status=OutboxStatus.HELD)
-                    items.append(attrs.evolve(held, body=record))
+                    items.append(
+                        OutboxItem(
+                            **fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record
+                        )
+                    )
                 continue
             when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
             if d.is_slack:
@@ -352,16 +359,20 @@ class NotificationService:
                 )
                 text = str(payload.get("text", ""))
                 items.append(
-                    attrs.evolve(base, due_at=when, subject=text, body=json.dumps(payload))
+                    OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload))
                 )
             else:
                 subject, text = self._member_text(event, d)
-                items.append(attrs.evolve(base, due_at=when, subject=subject, text=text))
+                items.append(OutboxItem(**fields, due_at=when, subject=subject, text=text))
         return items
 
     def _member_text(self, event: Event, d: Decision) -> tuple[str, str]:
-        title = self._catalog.kind_list(self._language, d.kinds)
-        title = title[:1].upper() + title[1:]
+        title = self._titles.get(d.kinds)
+        if title is None:
+            title = self._catalog.kind_list(self._language, d.kinds)
+            title = title[:1].upper() + title[1:]
+            if len(self._titles) < 256:  # the kinds an event can carry: a handful
+                self._titles[d.kinds] = title
         # A subject is one line: a customer's line breaks would break the email header.
         subject = f"{title}: {' '.join(event.subject.split())}" if event.subject else title
         lines = [subject]
@@ -661,25 +672,35 @@ class NotificationService:
         *,
         fixed: bool,
         stop: Callable[[], bool] | None = None,
+        enqueue: Sequence[OutboxItem] | None = None,
     ) -> None:
         """Send what is due, leased a few items at a time so that the lease covers each send.
 
         ``fixed``: the caller passed ``now``, and the whole call happens at that instant (tests,
         simulations); otherwise the clock is read again before every lease and every send.
         ``settings`` is ``None`` when they cannot be read: member deliveries still go out,
-        Slack (whose URL is in the settings) waits.
+        Slack (whose URL is in the settings) waits.  ``enqueue`` (from ``handle``): items to
+        record first, in the same write as the first lease.  The outcomes of one lease's sends
+        are recorded together, in one write, once they are all done (at least once allows it:
+        a crash before that write sends them again).
         """
 
         def clock() -> dt.datetime:
             return now if fixed else self._now(None)
 
         budget = self._batch
-        slack_turn = settings is not None
+        # Slack's turn: not without settings (the URL is there); and not in ``handle`` when no
+        # webhook is configured (no new Slack delivery can be due then, and any older one is
+        # failed by the next tick), which spares every event a look for Slack items.
+        slack_turn = settings is not None and (
+            enqueue is None or settings.slack.webhook_url is not None
+        )
         while budget > 0:
             at = clock()
             lease_until = at + self._lease
             chunk = min(budget, self._per_lease)
-            items = self._lease_due(at, chunk, lease_until, _NOT_SLACK, tally)
+            items = self._lease_due(at, chunk, lease_until, _NOT_SLACK, tally, enqueue or ())
+            enqueue = ()
             budget -= chunk
             more = len(items) == chunk
             if slack_turn and (self._slack_ready_at is None or at >= self._slack_ready_at):
@@ -687,21 +708,25 @@ class NotificationService:
                 # turn without holding up the other channels.
                 items.extend(self._lease_due(at, 1, lease_until, _SLACK, tally))
             slack_turn = False
-            for index, item in enumerate(items):
-                if stop is not None and stop():
-                    self._release(items[index:], tally)
-                    return
-                started = clock()
-                if item.leased_until is not None and (
-                    item.leased_until - started < self._send_deadline
-                ):
-                    # The lease would not cover this send: stop.  The items left over are due
-                    # again when their lease ends (a send overran its deadline, or the clock
-                    # jumped).
-                    return
-                if item.channel is Channel.SLACK:
-                    self._slack_ready_at = started + self._slack_interval
-                self._send_one(item, started, settings, roster, tally)
+            outcomes: list[_Outcome] = []
+            try:
+                for index, item in enumerate(items):
+                    if stop is not None and stop():
+                        self._release(items[index:], tally)
+                        return
+                    started = clock()
+                    if item.leased_until is not None and (
+                        item.leased_until - started < self._send_deadline
+                    ):
+                        # The lease would not cover this send: stop.  The items left over are
+                        # due again when their lease ends (a send overran its deadline, or the
+                        # clock jumped).
+                        return
+                    if item.channel is Channel.SLACK:
+                        self._slack_ready_at = started + self._slack_interval
+                    outcomes.append(self._send_one(item, started, settings, roster))
+            finally:
+                self._record(outcomes, tally)
             if not more:
                 return
 
@@ -719,11 +744,17 @@ class NotificationService:
         lease_until: dt.datetime,
         channels: frozenset[Channel],
         tally: _Tally,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> list[OutboxItem]:
         try:
             return list(
                 self._store.lease_due(
-                    self.workspace_id, at, limit, lease_until=lease_until, channels=channels
+                    self.workspace_id,
+                    at,
+                    limit,
+                    lease_until=lease_until,
+                    channels=channels,
+                    enqueue=enqueue,
                 )
             )
         except UnreadableRowsError as exc:
@@ -737,21 +768,16 @@ class NotificationService:
         now: dt.datetime,
         settings: WorkspaceSettings | None,
         roster: Roster,
-        tally: _Tally,
-    ) -> None:
+    ) -> _Outcome:
+        """One send, and the outcome to record."""
         destination = self._destination(item, settings, roster)
         if isinstance(destination, _Failure):
-            if self._record(self._store.mark_failed(item, destination.error), item, tally):
-                (tally.dropped if destination.dropped else tally.failed).append(
-                    (item.id, destination.error)
-                )
-            return
+            mark = OutboxMark(item, OutboxStatus.FAILED, destination.error)
+            return _Outcome(mark, "dropped" if destination.dropped else "failed")
         transport = self._transports.get(item.channel)
         if transport is None:
             error = f"no transport for the {item.channel.value} channel"
-            if self._record(self._store.mark_failed(item, error), item, tally):
-                tally.failed.append((item.id, error))
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
         try:
             result = transport.send(Delivery(item, destination), now=now)
         except Exception as exc:
@@ -760,38 +786,42 @@ class NotificationService:
                 SendStatus.RETRY, error=f"the transport raised {type(exc).__name__}"
             )
         if result.status is SendStatus.SENT:
-            if self._record(self._store.mark_sent(item, now), item, tally):
-                tally.sent.append(item.id)
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.SENT), "sent")
         error = result.error or result.status.value
         attempts = item.attempts + 1
         if result.status is SendStatus.PERMANENT or attempts >= self._max_attempts:
             if result.status is SendStatus.RETRY:
                 error = f"gave up after {attempts} attempts: {error}"
-            if self._record(self._store.mark_failed(item, error), item, tally):
-                tally.failed.append((item.id, error))
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
         retry_at = now + self.backoff(attempts)
         if result.retry_after is not None:
             # The other side said when; honoured, within reason.
             retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
-        if self._record(
-            self._store.mark_retry(item, max(retry_at, now + _ONE_US), error), item, tally
-        ):
-            tally.retried.append(item.id)
+        retry_at = max(retry_at, now + _ONE_US)
+        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, retry_at), "retried")
 
-    @staticmethod
-    def _record(recorded: bool, item: OutboxItem, tally: _Tally) -> bool:
-        if not recorded:
-            # Fenced out: this worker's lease lapsed and the item moved on (another worker
-            # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
-            tally.errors.append(
-                StorageError(
-                    f"outbox item {_short(item.id)}: the lease ran out before the outcome was "
-                    "recorded; another worker holds the item now"
+    def _record(self, outcomes: Sequence[_Outcome], tally: _Tally) -> None:
+        if not outcomes:
+            return
+        recorded = self._store.record([o.mark for o in outcomes])
+        for outcome, done in zip(outcomes, recorded, strict=True):
+            item = outcome.mark.item
+            if not done:
+                # Fenced out: this worker's lease lapsed and the item moved on (another worker
+                # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
+                tally.errors.append(
+                    StorageError(
+                        f"outbox item {_short(item.id)}: the lease ran out before the outcome "
+                        "was recorded; another worker holds the item now"
+                    )
                 )
-            )
-        return recorded
+            elif outcome.kind == "sent":
+                tally.sent.append(item.id)
+            elif outcome.kind == "retried":
+                tally.retried.append(item.id)
+            else:
+                shown = (item.id, outcome.mark.error or "")
+                (tally.dropped if outcome.kind == "dropped" else tally.failed).append(shown)
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
@@ -957,6 +987,12 @@ class NotificationService:
         if result.audit is not None:
             self._store.save_preferences(member_id, result.value, result.audit)
         return result
+
+
+@attrs.frozen
+class _Outcome:
+    mark: OutboxMark
+    kind: str  # sent, retried, failed or dropped: where TickReport lists it
 
 
 @attrs.frozen

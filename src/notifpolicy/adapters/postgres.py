@@ -53,7 +53,7 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxStatus, WakeUp
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStatus, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -647,7 +647,9 @@ class PostgresStore:
         *,
         lease_until: dt.datetime,
         channels: Collection[Channel] | None = None,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> tuple[OutboxItem, ...]:
+        added = [_item_row(i) for i in enqueue]  # checked before anything is written
         args: list[Any] = [workspace_id, _PENDING, _utc(now, "now")]
         where: LiteralString = ""
         if channels is not None:
@@ -669,6 +671,7 @@ class PostgresStore:
             where,
         )
         with self._write("lease due items") as cur:
+            self._insert(cur, added)
             rows = cur.execute(query, args).fetchall()
         rows.sort(key=lambda r: (r[8], r[0]))  # oldest first, as they were before the lease
         # Unreadable rows are leased too: reported now, they come back when the lease ends
@@ -733,6 +736,40 @@ class PostgresStore:
             wake_at=when,
         )
 
+    def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
+        leases = [_lease_of(mark.item) for mark in marks]
+        results = []
+        with self._write("record the outcomes") as cur:
+            for mark, lease in zip(marks, leases, strict=True):
+                item = mark.item
+                # A retry moves due_at; a final outcome leaves it (the mark checked which).
+                due = lease if mark.retry_at is None else _utc(mark.retry_at, "mark.retry_at")
+                cur.execute(
+                    self._q(
+                        "UPDATE {s}.outbox SET status = %s, last_error = %s, due_at = %s, "
+                        "attempts = attempts + 1 "
+                        "WHERE id = %s AND status = %s AND due_at = %s AND attempts = %s"
+                    ),
+                    (
+                        mark.status.value,
+                        mark.error,
+                        due,
+                        item.id,
+                        _PENDING,
+                        lease,
+                        item.attempts,
+                    ),
+                )
+                done = cur.rowcount == 1
+                if not done:
+                    cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
+                    if cur.fetchone() is None:
+                        raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+                elif mark.retry_at is not None:
+                    self._lower(cur, [(item.workspace_id, due)])
+                results.append(done)
+        return tuple(results)
+
     def release(self, item: OutboxItem) -> bool:
         was = _utc(item.due_at, "item.due_at")
         return self._mark(item, "due_at = %s", (was,), wake_at=was)
@@ -754,11 +791,7 @@ class PostgresStore:
     ) -> bool:
         """Fenced: ``assignments`` (which count the attempt, or not) land only under the
         item's lease."""
-        if item.leased_until is None:
-            raise StorageError(
-                f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
-                "returned (they carry the lease they were taken under)"
-            )
+        _lease_of(item)
         with self._write("record the outcome") as cur:
             # Fenced: the row changes only while it is still pending under the lease this item
             # was taken with (a later lease moved due_at; an earlier mark raised attempts).
@@ -897,6 +930,15 @@ def _audit_entry(d: Any) -> AuditEntry:
         d["version_after"],
         tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
     )
+
+
+def _lease_of(item: OutboxItem) -> dt.datetime:
+    if item.leased_until is None:
+        raise StorageError(
+            f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
+            "returned (they carry the lease they were taken under)"
+        )
+    return item.leased_until
 
 
 def _preferences_row(workspace_id: str, member_id: str) -> str:

@@ -15,7 +15,14 @@ import attrs
 
 from notifpolicy._errors import StorageError
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus, SendResult, WakeUp
+from notifpolicy._outbox import (
+    Delivery,
+    OutboxItem,
+    OutboxMark,
+    OutboxStatus,
+    SendResult,
+    WakeUp,
+)
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -114,8 +121,11 @@ class InMemoryStore:
         *,
         lease_until: dt.datetime,
         channels: Collection[Channel] | None = None,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> tuple[OutboxItem, ...]:
+        _check_items(enqueue)
         with self._lock:
+            self._add(enqueue)
             ready = [i for i in self._pending(workspace_id, channels) if i.due_at <= now]
             ready.sort(key=lambda i: i.due_at)
             lease = require_aware(lease_until, path="lease_until")
@@ -165,6 +175,27 @@ class InMemoryStore:
                 self._lower(item.workspace_id, retry_at)
             return done
 
+    def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
+        with self._lock:
+            for mark in marks:  # every problem before anything is written
+                self._check_leased(mark.item)
+            results = []
+            for mark in marks:
+                if mark.retry_at is not None:  # a retry (the mark checked its status)
+                    results.append(self.mark_retry(mark.item, mark.retry_at, mark.error or ""))
+                else:
+                    results.append(self._update(mark.item, status=mark.status, error=mark.error))
+            return tuple(results)
+
+    def _check_leased(self, leased: OutboxItem) -> None:
+        if leased.leased_until is None:
+            raise StorageError(
+                f"outbox item {leased.id!r}: record outcomes only for items that lease_due "
+                "returned (they carry the lease they were taken under)"
+            )
+        if leased.id not in self._items:
+            raise StorageError(f"outbox item {leased.id!r} does not exist")
+
     def release(self, item: OutboxItem) -> bool:
         with self._lock:
             done = self._update(
@@ -190,15 +221,9 @@ class InMemoryStore:
         due_at: dt.datetime | None = None,
         count: int = 1,
     ) -> bool:
-        if leased.leased_until is None:
-            raise StorageError(
-                f"outbox item {leased.id!r}: record outcomes only for items that lease_due "
-                "returned (they carry the lease they were taken under)"
-            )
         with self._lock:
-            item = self._items.get(leased.id)
-            if item is None:
-                raise StorageError(f"outbox item {leased.id!r} does not exist")
+            self._check_leased(leased)
+            item = self._items[leased.id]
             if not (
                 item.status is OutboxStatus.PENDING
                 and item.due_at == leased.leased_until
