@@ -87,7 +87,7 @@ def run_worker(
     clock: Clock | None = None,
     stop: threading.Event | Callable[[], bool] | None = None,
     handle_signals: bool = True,
-    workspaces_per_round: int = 10,
+    workspaces_per_round: int = 1,
     lease: dt.timedelta = dt.timedelta(minutes=2),
     poll: float = 5.0,
     max_sleep: float = 60.0,
@@ -103,11 +103,12 @@ def run_worker(
     between sends, that ends the loop; with ``handle_signals`` (and when called from the main
     thread) SIGTERM and SIGINT end it too, and the previous handlers come back on return.
 
-    ``workspaces_per_round``: how many workspaces one round takes; each is held for ``lease``
-    (another worker takes it over when this one dies).  ``poll``: the longest sleep without
-    ``LISTEN``/``NOTIFY`` (every store but PostgreSQL); ``max_sleep``: the longest with it.  A
-    workspace whose tick raised (a database that went away, a factory that failed) is logged
-    and tried again after ``retry_after_error``.
+    ``workspaces_per_round``: how many workspaces one round takes (one: the next due workspace
+    goes to whichever worker is free first, so busy workspaces spread over the workers); each is
+    held for ``lease`` (another worker takes it over when this one dies).  ``poll``: the
+    longest sleep without ``LISTEN``/``NOTIFY`` (every store but PostgreSQL); ``max_sleep``: the
+    longest with it.  A workspace whose tick raised (a database that went away, a factory that
+    failed) is logged and tried again after ``retry_after_error``.
     """
     for name, value in (("poll", poll), ("max_sleep", max_sleep)):
         if not isinstance(value, int | float) or not value > 0:
