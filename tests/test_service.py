@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -235,7 +236,8 @@ def test_a_summarised_night_is_not_read_again_on_every_tick():
     assert store.held_read[-1] == held
 
 
-def test_escalation_fires_once_across_workers(store):
+def test_escalation_fires_once_across_workers(store, caplog):
+    caplog.set_level(logging.INFO, logger="notifpolicy")
     w = make_world(store, {"slack": {"webhook_url": URL}})
     w.host.states.append(
         ConversationState(
@@ -267,6 +269,13 @@ def test_escalation_fires_once_across_workers(store):
     assert w.sent(Channel.EMAIL) == ["olga"]
     assert w.sent(Channel.SLACK) == ["slack"]
     assert w.service.tick(now=due_at + dt.timedelta(hours=1)).escalations == ()
+    # The claim is logged once, by the worker that won it; the sends after it.
+    (escalation,) = first_report.escalations
+    claims = [r for r in caplog.records if getattr(r, "claim", None) == "escalation"]
+    assert [(r.name, r.claim_key) for r in claims] == [("notifpolicy.service", escalation.key)]
+    sends = [r for r in caplog.records if getattr(r, "outcome", None) == "sent"]
+    assert {r.channel for r in sends} == {"email", "slack"}
+    assert not any("SECRETPART" in str(vars(r)) for r in caplog.records)
 
 
 def test_retry_with_backoff_then_give_up(store):

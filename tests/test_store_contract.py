@@ -28,10 +28,18 @@ from notifpolicy import (
     save_member_preferences,
     save_workspace_settings,
 )
-from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStatus
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus
 from notifpolicy.adapters.postgres import PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
-from notifpolicy.ports import AuditLog, Ledger, Outbox, PreferencesStore, SettingsStore
+from notifpolicy.ports import (
+    AuditLog,
+    Ledger,
+    Outbox,
+    OutboxAdmin,
+    PreferencesStore,
+    SettingsStore,
+    WakeUps,
+)
 from notifpolicy.testing.fakes import InMemoryStore
 from tests._postgres import drop_schema, fresh_schema
 
@@ -179,7 +187,7 @@ def _raise_storage() -> None:
 
 
 def test_implements_every_store_port(store):
-    for port in (SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox):
+    for port in (SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, WakeUps, OutboxAdmin):
         assert isinstance(store, port)
 
 
@@ -671,3 +679,75 @@ def test_lease_due_can_enqueue_first_in_the_same_write(store):
     )
     assert [(i.id, i.attempts) for i in again] == [("ws:item:4", 0), ("ws:item:3", 0)]
     assert {i.id: i.status for i in store.items("ws")}["ws:item:2"] is OutboxStatus.SENT
+
+
+# -- operating it ---------------------------------------------------------------------------------
+
+
+def _fail(store: AnyStore, items: list[OutboxItem], error: str = "HTTP 404") -> None:
+    store.enqueue(items)
+    for ws in {i.workspace_id for i in items}:
+        for leased in store.lease_due(ws, T0, 100, lease_until=L):
+            assert store.mark_failed(leased, error)
+
+
+def test_failed_items_are_listed_oldest_first_per_workspace_or_all(store):
+    _fail(store, [item(1), item(2), item(3, ws="b")])
+    store.enqueue([item(4)])  # pending: not listed
+    assert [i.id for i in store.failed_items("ws")] == ["ws:item:1", "ws:item:2"]
+    assert [i.id for i in store.failed_items()] == ["ws:item:1", "ws:item:2", "b:item:3"]
+    assert [i.id for i in store.failed_items(limit=1)] == ["ws:item:1"]
+    assert store.failed_items(limit=0) == ()
+    assert store.failed_items("other") == ()
+    assert {i.last_error for i in store.failed_items()} == {"HTTP 404"}
+
+
+def test_a_requeued_item_is_sent_again_with_a_full_round_of_retries(store):
+    _fail(store, [item(1), item(2)])
+    later = T0 + dt.timedelta(hours=3)
+    (taken,) = store.due_workspaces(T0, 1, lease_until=T0 + M)
+    store.set_wake_at("ws", None, generation=taken.generation)
+    assert store.requeue("ws", "ws:item:1", now=later) is True
+    (back,) = [i for i in store.items("ws") if i.id == "ws:item:1"]
+    assert (back.status, back.due_at, back.attempts, back.last_error) == (
+        OutboxStatus.PENDING,
+        later,
+        0,
+        "HTTP 404",
+    )
+    assert store.earliest_wake_at() == later
+    assert store.requeue("ws", "ws:item:1", now=later) is False  # pending now: nothing changes
+    with pytest.raises(StorageError, match="does not exist"):
+        store.requeue("ws", "ws:item:99", now=later)
+    with pytest.raises(StorageError, match="does not exist"):
+        store.requeue("other", "ws:item:2", now=later)  # another workspace's item
+    (again,) = store.lease_due("ws", later, 10, lease_until=later + M)
+    assert store.mark_sent(again, later)
+    assert store.requeue("ws", "ws:item:1", now=later) is False  # sent: stays sent
+    assert [i.id for i in store.failed_items()] == ["ws:item:2"]
+
+
+def test_outbox_stats_count_pending_and_failed_and_name_the_oldest(store):
+    assert store.outbox_stats() == OutboxStats()
+    _fail(store, [item(1), item(2, ws="b")])
+    store.enqueue(
+        [
+            item(3, due=T0 + dt.timedelta(hours=2)),
+            item(4, due=T0 - dt.timedelta(hours=1)),
+            item(5, ws="b", due=T0 - dt.timedelta(hours=2)),
+            item(6, status=OutboxStatus.HELD),
+        ]
+    )
+    assert store.outbox_stats("ws") == OutboxStats(
+        pending=2,
+        failed=1,
+        oldest_pending_id="ws:item:4",
+        oldest_pending_due_at=T0 - dt.timedelta(hours=1),
+    )
+    assert store.outbox_stats() == OutboxStats(
+        pending=3,
+        failed=2,
+        oldest_pending_id="b:item:5",
+        oldest_pending_due_at=T0 - dt.timedelta(hours=2),
+    )
+    assert store.outbox_stats("other") == OutboxStats()

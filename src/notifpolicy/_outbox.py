@@ -20,6 +20,7 @@ __all__ = [
     "Delivery",
     "OutboxItem",
     "OutboxMark",
+    "OutboxStats",
     "OutboxStatus",
     "SendResult",
     "SendStatus",
@@ -144,3 +145,19 @@ class WakeUp:
     workspace_id: str
     wake_at: dt.datetime
     generation: int
+
+
+@attrs.frozen
+class OutboxStats:
+    """What a metrics endpoint shows of an outbox (``OutboxAdmin.outbox_stats``).
+
+    ``pending`` counts the items waiting to be sent (deferred, retried and leased ones
+    included); ``failed`` those that finally failed.  ``oldest_pending_id`` and
+    ``oldest_pending_due_at`` name the pending item with the earliest ``due_at``: when that
+    instant is well in the past, nothing is sending.
+    """
+
+    pending: int = 0
+    failed: int = 0
+    oldest_pending_id: str | None = None
+    oldest_pending_due_at: dt.datetime | None = None

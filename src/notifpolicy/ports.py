@@ -16,7 +16,14 @@ from typing import Protocol, runtime_checkable
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, OutboxMark, SendResult, WakeUp
+from notifpolicy._outbox import (
+    Delivery,
+    OutboxItem,
+    OutboxMark,
+    OutboxStats,
+    SendResult,
+    WakeUp,
+)
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Roster
 from notifpolicy._saving import AuditEntry
@@ -29,6 +36,7 @@ __all__ = [
     "DigestSource",
     "Ledger",
     "Outbox",
+    "OutboxAdmin",
     "PreferencesStore",
     "RosterSource",
     "SettingsStore",
@@ -193,6 +201,32 @@ class Outbox(Protocol):
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         """Every item of the workspace, in insertion order (for inspection and tests).
         Unreadable rows: :class:`~notifpolicy.UnreadableRowsError`, as for :meth:`lease_due`."""
+        ...
+
+
+@runtime_checkable
+class OutboxAdmin(Protocol):
+    """What an operator needs of the outbox: failed deliveries listed and requeued, and figures
+    for metrics.  The service never calls these; the shipped stores implement them, and the
+    ``notifpolicy outbox`` command uses them."""
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        """Items that finally failed, oldest first, at most ``limit`` (every workspace's when
+        ``workspace_id`` is ``None``), each with its ``last_error``."""
+        ...
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        """Send a failed item again: it becomes pending, due at ``now``, with ``attempts`` back
+        to 0 (a full round of retries) and its last error kept until the next outcome; the
+        workspace's wake-up is lowered to ``now``.  ``False`` when the item is not failed (sent,
+        pending or held: nothing changes); :class:`~notifpolicy.StorageError` when the
+        workspace has no item ``item_id``."""
+        ...
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        """Pending and failed counts and the oldest pending item, of one workspace or all."""
         ...
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -85,6 +86,12 @@ from notifpolicy.ports import (
 )
 
 __all__ = ["NotificationService", "TickReport"]
+
+log = logging.getLogger("notifpolicy.service")
+"""Each send, retry, failure, drop and claim, with ``extra`` fields ``workspace_id``,
+``outbox_id``, ``channel`` and ``outcome`` (or ``claim_key`` and ``claim``): INFO for sends, drops
+and claims, WARNING for retries and reported errors, ERROR for deliveries that finally failed.
+No record holds a secret (the Slack webhook URL is never in an item, an error or a key)."""
 
 _ONE_US = dt.timedelta(microseconds=1)
 # Held items older than this are not summarized any more (a service that was down for over a
@@ -314,6 +321,7 @@ class NotificationService:
             # a worker recomputes the workspace's wake-up with it.
             self._store.wake(self.workspace_id, at)
         tally.decisions.extend(decisions)
+        self._log_errors(tally)
         return tally.report()
 
     def _items(
@@ -405,6 +413,7 @@ class NotificationService:
                     tally.errors.append(exc)
         # Unreadable settings or preferences stop the decisions, not what was decided already.
         self._send_due(at, settings, roster, tally, fixed=now is not None, stop=stop)
+        self._log_errors(tally)
         return tally.report()
 
     def _escalate(
@@ -441,6 +450,7 @@ class NotificationService:
             )
             items = self._items(event, decisions, settings, roster, now)
             if self._store.claim(escalation.key, items):
+                self._claimed("escalation", escalation.key, len(items))
                 tally.escalations.append(escalation)
                 tally.decisions.extend(decisions)
 
@@ -526,6 +536,7 @@ class NotificationService:
                 for channel in catchup.channels
             ]
             if self._store.claim(catchup.key, items):
+                self._claimed("catch-up", catchup.key, len(items))
                 tally.catchups.append(catchup)
 
     def _digest_schedules(self, settings: WorkspaceSettings) -> list[DailyDigest | WeeklyDigest]:
@@ -578,6 +589,7 @@ class NotificationService:
             problems: list[NotifPolicyError] = []
             items = self._digest_items(report, decisions, roster, now, problems)
             if self._store.claim(period.key, items):
+                self._claimed("digest", period.key, len(items))
                 tally.errors.extend(problems)
                 for gone in skipped:
                     # The skipped periods are named in this report and never sent on their own.
@@ -805,23 +817,61 @@ class NotificationService:
             return
         recorded = self._store.record([o.mark for o in outcomes])
         for outcome, done in zip(outcomes, recorded, strict=True):
-            item = outcome.mark.item
+            mark = outcome.mark
+            item = mark.item
+            fields = {
+                "workspace_id": self.workspace_id,
+                "outbox_id": item.id,
+                "channel": item.channel.value,
+                "outcome": outcome.kind if done else "fenced",
+            }
             if not done:
                 # Fenced out: this worker's lease lapsed and the item moved on (another worker
                 # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
-                tally.errors.append(
-                    StorageError(
-                        f"outbox item {_short(item.id)}: the lease ran out before the outcome "
-                        "was recorded; another worker holds the item now"
-                    )
+                error = StorageError(
+                    f"outbox item {_short(item.id)}: the lease ran out before the outcome "
+                    "was recorded; another worker holds the item now"
                 )
+                tally.errors.append(error)
+                log.warning("%s: not recorded (%s)", item.id, outcome.kind, extra=fields)
             elif outcome.kind == "sent":
                 tally.sent.append(item.id)
+                log.info("%s: sent by %s", item.id, item.channel.value, extra=fields)
             elif outcome.kind == "retried":
                 tally.retried.append(item.id)
+                log.warning(
+                    "%s: attempt %d failed, retry at %s: %s",
+                    item.id,
+                    item.attempts + 1,
+                    mark.retry_at.isoformat() if mark.retry_at else "?",
+                    mark.error,
+                    extra=fields,
+                )
+            elif outcome.kind == "dropped":
+                tally.dropped.append((item.id, mark.error or ""))
+                log.info("%s: dropped: %s", item.id, mark.error, extra=fields)
             else:
-                shown = (item.id, outcome.mark.error or "")
-                (tally.dropped if outcome.kind == "dropped" else tally.failed).append(shown)
+                tally.failed.append((item.id, mark.error or ""))
+                log.error("%s: failed: %s", item.id, mark.error, extra=fields)
+
+    def _claimed(self, what: str, key: str, deliveries: int) -> None:
+        log.info(
+            "%s claimed: %s (%d deliveries)",
+            what,
+            key,
+            deliveries,
+            extra={"workspace_id": self.workspace_id, "claim_key": key, "claim": what},
+        )
+
+    def _log_errors(self, tally: _Tally) -> None:
+        for error in tally.errors:
+            # The library's messages name rows and fields, never a secret's value.
+            log.warning(
+                "workspace %s: %s",
+                self.workspace_id,
+                error,
+                extra={"workspace_id": self.workspace_id},
+            )
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then

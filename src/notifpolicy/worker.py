@@ -236,6 +236,12 @@ class _Worker:
                 report = service.tick(stop=self.stopping)
                 self.count(report)
             next_at = service.next_wake_at()
+            log.debug(
+                "workspace %r ticked; next wake-up %s",
+                workspace,
+                "none" if next_at is None else next_at.isoformat(),
+                extra={"workspace_id": workspace},
+            )
         except Exception:  # host code (the factory, the roster) or the database: logged, retried
             self.counts.errors += 1
             log.exception("workspace %r: the tick failed; trying again later", workspace)

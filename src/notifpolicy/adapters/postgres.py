@@ -53,7 +53,7 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStatus, WakeUp
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -136,6 +136,7 @@ MIGRATIONS: tuple[LiteralString, ...] = (
         generation bigint NOT NULL
     );
     CREATE INDEX wakeups_by_time ON {s}.wakeups (wake_at) WHERE wake_at IS NOT NULL;
+    CREATE INDEX outbox_by_status_due ON {s}.outbox (status, due_at);
     INSERT INTO {s}.wakeups (workspace_id, wake_at, generation)
         SELECT workspace_id, '1970-01-01 00:00:00+00'::timestamptz, 1 FROM {s}.settings
         UNION SELECT workspace_id, '1970-01-01 00:00:00+00'::timestamptz, 1 FROM {s}.outbox
@@ -812,6 +813,77 @@ class PostgresStore:
             if cur.fetchone() is None:
                 raise StorageError(f"outbox item {_quote(item.id)} does not exist")
             return False
+
+    # -- operating it ---------------------------------------------------------------------------
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT {cols} FROM {s}.outbox WHERE status = %s "
+                "AND (%s::text IS NULL OR workspace_id = %s) ORDER BY seq LIMIT %s"
+            ),
+            (OutboxStatus.FAILED.value, workspace_id, workspace_id, max(limit, 0)),
+        )
+        return _items(rows)
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        at = _utc(now, "now")
+        with self._write("requeue") as cur:
+            cur.execute(
+                self._q(
+                    "UPDATE {s}.outbox SET status = %s, due_at = %s, attempts = 0 "
+                    "WHERE id = %s AND workspace_id = %s AND status = %s"
+                ),
+                (_PENDING, at, item_id, workspace_id, OutboxStatus.FAILED.value),
+            )
+            if cur.rowcount == 1:
+                self._lower(cur, [(workspace_id, at)])
+                return True
+            cur.execute(
+                self._q("SELECT 1 FROM {s}.outbox WHERE id = %s AND workspace_id = %s"),
+                (item_id, workspace_id),
+            )
+            if cur.fetchone() is None:
+                raise StorageError(
+                    f"outbox item {_quote(item_id)} does not exist in workspace "
+                    f"{_quote(workspace_id)}"
+                )
+            return False
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT count(*) FILTER (WHERE status = %s), count(*) FILTER (WHERE status = %s) "
+                "FROM {s}.outbox WHERE status IN (%s, %s) "
+                "AND (%s::text IS NULL OR workspace_id = %s)"
+            ),
+            (
+                _PENDING,
+                OutboxStatus.FAILED.value,
+                _PENDING,
+                OutboxStatus.FAILED.value,
+                workspace_id,
+                workspace_id,
+            ),
+        )
+        oldest = self._read(
+            "the outbox",
+            self._q(
+                "SELECT id, due_at FROM {s}.outbox WHERE status = %s "
+                "AND (%s::text IS NULL OR workspace_id = %s) ORDER BY due_at, seq LIMIT 1"
+            ),
+            (_PENDING, workspace_id, workspace_id),
+        )
+        return OutboxStats(
+            pending=rows[0][0],
+            failed=rows[0][1],
+            oldest_pending_id=oldest[0][0] if oldest else None,
+            oldest_pending_due_at=oldest[0][1] if oldest else None,
+        )
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(

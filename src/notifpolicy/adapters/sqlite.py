@@ -33,7 +33,7 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStatus, WakeUp
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
@@ -110,6 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
         generation INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX wakeups_by_time ON wakeups (wake_at) WHERE wake_at IS NOT NULL;
+    CREATE INDEX outbox_by_status_due ON outbox (status, due_at);
     INSERT INTO wakeups (workspace_id, wake_at, generation)
         SELECT workspace_id, 0, 1 FROM settings
         UNION SELECT workspace_id, 0, 1 FROM outbox WHERE status IN ('pending', 'held');
@@ -701,6 +702,64 @@ class SqliteStore:
             if db.execute("SELECT 1 FROM outbox WHERE id = ?", (item.id,)).fetchone() is None:
                 raise StorageError(f"outbox item {_quote(item.id)} does not exist")
             return False
+
+    # -- operating it ---------------------------------------------------------------------------
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        mine = "" if workspace_id is None else " AND workspace_id = ?"
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = ?{mine} ORDER BY seq LIMIT ?",  # noqa: S608 -- constants only
+            (
+                OutboxStatus.FAILED.value,
+                *([] if workspace_id is None else [workspace_id]),
+                max(limit, 0),
+            ),
+        )
+        return _items(rows)
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        at = _to_micros(now)
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET status = ?, due_at = ?, attempts = 0 "
+                "WHERE id = ? AND workspace_id = ? AND status = ?",
+                (OutboxStatus.PENDING.value, at, item_id, workspace_id, OutboxStatus.FAILED.value),
+            )
+            if cursor.rowcount == 1:
+                self._lower(db, [(workspace_id, at)])
+                return True
+            found = db.execute(
+                "SELECT 1 FROM outbox WHERE id = ? AND workspace_id = ?", (item_id, workspace_id)
+            ).fetchone()
+            if found is None:
+                raise StorageError(
+                    f"outbox item {_quote(item_id)} does not exist in workspace "
+                    f"{_quote(workspace_id)}"
+                )
+            return False
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        mine = "" if workspace_id is None else " AND workspace_id = ?"
+        where = [] if workspace_id is None else [workspace_id]
+        pending, failed = (
+            self._read(
+                f"SELECT COUNT(*) FROM outbox WHERE status = ?{mine}",  # noqa: S608 -- constants only
+                (status.value, *where),
+            )[0][0]
+            for status in (OutboxStatus.PENDING, OutboxStatus.FAILED)
+        )
+        oldest = self._read(
+            f"SELECT id, due_at FROM outbox WHERE status = ?{mine} ORDER BY due_at, seq LIMIT 1",  # noqa: S608 -- constants only
+            (OutboxStatus.PENDING.value, *where),
+        )
+        return OutboxStats(
+            pending=pending,
+            failed=failed,
+            oldest_pending_id=oldest[0][0] if oldest else None,
+            oldest_pending_due_at=_from_micros(oldest[0][1]) if oldest else None,
+        )
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(

@@ -8,6 +8,7 @@ written.  They are thread-safe, not process-safe.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
@@ -19,6 +20,7 @@ from notifpolicy._outbox import (
     Delivery,
     OutboxItem,
     OutboxMark,
+    OutboxStats,
     OutboxStatus,
     SendResult,
     WakeUp,
@@ -242,6 +244,52 @@ class InMemoryStore:
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         with self._lock:
             return tuple(i for i in self._items.values() if i.workspace_id == workspace_id)
+
+    # -- operating it ---------------------------------------------------------------------------
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        with self._lock:
+            failed = (
+                i
+                for i in self._items.values()
+                if i.status is OutboxStatus.FAILED
+                and (workspace_id is None or i.workspace_id == workspace_id)
+            )
+            return tuple(itertools.islice(failed, max(limit, 0)))
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        require_aware(now, path="now")
+        with self._lock:
+            item = self._items.get(item_id)
+            if item is None or item.workspace_id != workspace_id:
+                raise StorageError(
+                    f"outbox item {item_id!r} does not exist in workspace {workspace_id!r}"
+                )
+            if item.status is not OutboxStatus.FAILED:
+                return False
+            self._items[item_id] = attrs.evolve(
+                item, status=OutboxStatus.PENDING, due_at=now, attempts=0
+            )
+            self._lower(workspace_id, now)
+            return True
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        with self._lock:
+            mine = [
+                i
+                for i in self._items.values()
+                if workspace_id is None or i.workspace_id == workspace_id
+            ]
+            pending = [i for i in mine if i.status is OutboxStatus.PENDING]
+            oldest = min(pending, key=lambda i: i.due_at, default=None)
+            return OutboxStats(
+                pending=len(pending),
+                failed=sum(i.status is OutboxStatus.FAILED for i in mine),
+                oldest_pending_id=None if oldest is None else oldest.id,
+                oldest_pending_due_at=None if oldest is None else oldest.due_at,
+            )
 
     # -- wake-ups -------------------------------------------------------------------------------
 
