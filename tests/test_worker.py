@@ -29,11 +29,12 @@ from notifpolicy import (
     Role,
     Roster,
     SendResult,
+    StorageError,
     ValidationError,
 )
 from notifpolicy._outbox import Delivery, OutboxItem, OutboxStatus
 from notifpolicy.adapters.clock import SystemClock
-from notifpolicy.adapters.postgres import PostgresStore
+from notifpolicy.adapters.postgres import PostgresListener, PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
 from notifpolicy.testing.fakes import InMemoryStore, ManualClock
@@ -405,3 +406,124 @@ def test_sigterm_stops_a_worker_process_cleanly(tmp_path):
     rest = [i for i in items if i.status is OutboxStatus.PENDING]
     assert len(rest) == 20 - len(done) > 0
     assert all(i.due_at <= now and i.attempts == 0 for i in rest)  # none left leased
+
+
+class Flaky(InMemoryStore):
+    """The in-memory store, whose worker-facing calls fail the first time each is made."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failing = {"due_workspaces", "set_wake_at", "earliest_wake_at"}
+
+    def _fail(self, name: str) -> None:
+        if name in self.failing:
+            self.failing.discard(name)
+            raise StorageError(f"{name}: the database went away")
+
+    def due_workspaces(self, now, limit, *, lease_until):
+        self._fail("due_workspaces")
+        return super().due_workspaces(now, limit, lease_until=lease_until)
+
+    def set_wake_at(self, workspace_id, at, *, generation):
+        self._fail("set_wake_at")
+        super().set_wake_at(workspace_id, at, generation=generation)
+
+    def earliest_wake_at(self):
+        self._fail("earliest_wake_at")
+        return super().earliest_wake_at()
+
+
+def test_a_store_that_fails_now_and_then_is_logged_and_worked_around(caplog):
+    store = Flaky()
+    record(store, "ws-1", "e1")
+    transport = Recording()
+    service_for, _ = factory(store, transport)
+    with caplog.at_level(logging.ERROR, logger="notifpolicy.worker"):
+        worker = Running(
+            store, service_for, poll=0.05, retry_after_error=dt.timedelta(milliseconds=50)
+        )
+        wait_for(lambda: not store.failing and len(transport.sent) == 3)
+        record(store, "ws-1", "e2")  # after the failed write of its wake-up: still found
+        wait_for(lambda: len(transport.sent) == 6)
+        worker.finish()
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "cannot take due workspaces" in messages
+    assert "cannot write its next wake-up" in messages
+    assert "cannot read the next wake-up" in messages
+
+
+class BrokenListener:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def wait(self, timeout: float) -> bool:
+        raise StorageError("cannot listen for new work: the connection was closed")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ListeningStore(InMemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.listener = BrokenListener()
+
+    def listen(self) -> BrokenListener:
+        return self.listener
+
+
+def test_a_lost_notification_connection_falls_back_to_polling(caplog):
+    store = ListeningStore()
+    transport = Recording()
+    service_for, _ = factory(store, transport)
+    with caplog.at_level(logging.ERROR, logger="notifpolicy.worker"):
+        worker = Running(store, service_for, poll=0.05, max_sleep=30.0)
+        wait_for(lambda: store.listener.closed)
+        record(store, "ws-1", "e1")
+        wait_for(lambda: len(transport.sent) == 3, seconds=5)  # by polling
+        worker.finish()
+    assert any("polling from now on" in r.getMessage() for r in caplog.records)
+
+
+def test_the_service_cache_keeps_the_most_recently_used(store):
+    for ws in ("ws-a", "ws-b", "ws-c"):
+        record(store, ws, "e1")
+    transport = Recording()
+    service_for, built = factory(store, transport)
+    worker = Running(store, service_for, poll=0.05, cache_size=1)
+    wait_for(lambda: len(transport.sent) == 9)
+    record(store, "ws-a", "e2")
+    wait_for(lambda: len(transport.sent) == 12)
+    worker.finish()
+    assert sorted(built) == ["ws-a", "ws-a", "ws-b", "ws-c"]  # ws-a was built again
+
+
+def test_sigterm_in_the_main_thread_stops_the_loop_and_restores_the_handler(store):
+    record(store, "ws-1", "e1")
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(delivery: Delivery) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler only sets a flag
+
+    transport = Recording(terminate)
+    service_for, _ = factory(store, transport)
+    report = run_worker(store, service_for, poll=0.05)  # pytest runs tests in the main thread
+    assert report.sent == 1  # the send in hand finished; the others were given back
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+@pytest.mark.postgres
+def test_the_listener_reports_a_lost_connection_as_a_storage_error(postgres_conninfo):
+    schema = fresh_schema()
+    try:
+        with PostgresStore(postgres_conninfo, schema=schema) as store, store.listen() as listener:
+            assert listener.wait(0.01) is False
+            store.wake("ws", dt.datetime.now(dt.UTC))
+            assert listener.wait(5) is True
+            listener.close()
+            with pytest.raises(StorageError, match="cannot listen"):
+                listener.wait(0.01)
+        with pytest.raises(StorageError, match="cannot listen"):
+            PostgresListener("host=127.0.0.1 port=1 connect_timeout=2", store.channel)
+    finally:
+        drop_schema(postgres_conninfo, schema)

@@ -302,3 +302,4 @@ class _Worker:
                 with suppress(Exception):
                     self.listener.close()
                 self.listener = None
+                deadline = min(deadline, time.monotonic() + self.poll)
