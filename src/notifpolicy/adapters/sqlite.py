@@ -153,7 +153,7 @@ class SqliteStore:
       checkpoints).  The file is never corrupted, but the last transactions before a power cut
       can be lost: a delivery that ``handle`` reported as recorded can vanish, a claimed
       escalation be claimed again, a saved setting revert.  A process crash loses nothing.
-      About half again as fast here (``benchmarks/bench_handle.py``).
+      About 1.6 times as fast on the development machine (``benchmarks/bench_handle.py``).
 
     >>> store = SqliteStore(":memory:")
     >>> store.get_settings("ws-1").version
