@@ -4,7 +4,8 @@ Run: ``python benchmarks/bench_sqlite.py``.  Each claim is one ``BEGIN IMMEDIATE
 (ledger row + one outbox row); each save is one compare-and-set transaction (settings row +
 audit row).  With 8 processes the claims race for the same keys, as workers would; saves are
 per-workspace (8 workspaces, one writer each), since racing saves of one workspace conflict by
-design.  WAL, ``synchronous=NORMAL``, on the local disk.  Each row is the time per operation
+design.  WAL, the default ``durability="full"`` (claims and saves wait for the disk), on the
+local disk.  Each row is the time per operation
 (median and p90 of 3 races) and, in its note, the operations per second it makes.
 """
 

@@ -25,7 +25,16 @@ from _table import Row, describe_machine, machine, render
 
 HERE = Path(__file__).resolve().parent
 
-BENCHMARKS = ("decide", "time", "escalation", "digest", "sqlite", "simulate")
+BENCHMARKS = (
+    "decide",
+    "time",
+    "escalation",
+    "digest",
+    "sqlite",
+    "handle",
+    "workers",
+    "simulate",
+)
 
 
 def collect(names: Sequence[str], *, tiny: bool = False) -> list[Row]:

@@ -12,7 +12,9 @@
 #   scripts/pg-server.sh env DIR       print the two lines again for a running server.
 #   scripts/pg-server.sh bindir        print the binaries' directory, or exit 1 when there is none.
 #
-# For tests only: trust authentication, fsync off, listening on 127.0.0.1 alone.  The server
+# For tests only: trust authentication, fsync off, listening on 127.0.0.1 alone.  With
+# PG_DURABLE=1 the server keeps PostgreSQL's durable defaults (fsync, synchronous_commit,
+# full_page_writes on), as the benchmarks want.  The server
 # refuses to run as root, so as root everything runs as the `postgres` user (created by the
 # package); as any other user it runs as that user.  Exit status 3 means "no server binaries".
 set -euo pipefail
@@ -79,12 +81,13 @@ start() {
         stop "$dir"
         exit 1
     fi
+    local fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [ "${PG_DURABLE:-}" = 1 ]; then fast=""; fi
     # A free port can be taken between the probe and the server's bind: try a few.
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
         if as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off \
-                -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=200" \
             start >/dev/null 2>&1; then
             echo "$port" >"$dir/port"
             echo "$bindir" >"$dir/bindir"

@@ -30,8 +30,22 @@ def test_run_lists_every_benchmark_module():
     assert set(run.BENCHMARKS) == on_disk
 
 
-@pytest.mark.parametrize("name", ["decide", "time", "escalation", "digest", "sqlite", "simulate"])
-def test_each_benchmark_reports_rows_at_a_tiny_size(name):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "decide",
+        "time",
+        "escalation",
+        "digest",
+        "sqlite",
+        "handle",
+        pytest.param("workers", marks=pytest.mark.postgres),
+        "simulate",
+    ],
+)
+def test_each_benchmark_reports_rows_at_a_tiny_size(name, request, monkeypatch):
+    if name == "workers":  # on the suite's PostgreSQL server, not one of its own
+        monkeypatch.setenv("NOTIFPOLICY_BENCH_PG", request.getfixturevalue("postgres_conninfo"))
     table = _load("_table")
     rows = _load(f"bench_{name}").rows(tiny=True)
     assert rows
@@ -43,6 +57,8 @@ def test_each_benchmark_reports_rows_at_a_tiny_size(name):
         assert math.isfinite(row.median)
         assert row.p90 >= row.median
         assert row.met is (None if row.target is None else row.median <= row.target)
+    if name == "workers":
+        assert {"SQLite", "PostgreSQL"} <= {r.operation.rsplit(", ", 1)[-1] for r in rows}
 
 
 def test_decide_rows_carry_the_targets_of_the_issue():

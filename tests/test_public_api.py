@@ -7,9 +7,10 @@ CHANGELOG.  Regenerate with::
     .venv/bin/python tests/test_public_api.py > tests/public_api.txt
 
 Each line is ``module: name`` for every name in a public module's ``__all__`` (the modules
-below: the package, the ports, the service, the adapters, the testing kit and the CLI entry
-point; for the pytest plugin, which has no ``__all__``, the fixtures it defines).  The test
-environment installs every extra's dependencies, so the optional adapters import here.
+below: the package, the ports, the service, the worker loop, the adapters, the testing kit and
+the CLI entry point; for the pytest plugin, which has no ``__all__``, the fixtures it
+defines).  The test environment installs every extra's dependencies, so the optional adapters
+import here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MODULES = (
     "notifpolicy",
     "notifpolicy.ports",
     "notifpolicy.service",
+    "notifpolicy.worker",
     "notifpolicy.adapters.clock",
     "notifpolicy.adapters.postgres",
     "notifpolicy.adapters.slack",

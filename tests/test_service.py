@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -263,7 +264,8 @@ def test_items_held_just_after_a_workers_pass_still_get_their_catch_up(store):
     assert w.service.tick(now=end + dt.timedelta(minutes=2)).catchups == ()
 
 
-def test_escalation_fires_once_across_workers(store):
+def test_escalation_fires_once_across_workers(store, caplog):
+    caplog.set_level(logging.INFO, logger="notifpolicy")
     w = make_world(store, {"slack": {"webhook_url": URL}})
     w.host.states.append(
         ConversationState(
@@ -295,6 +297,13 @@ def test_escalation_fires_once_across_workers(store):
     assert w.sent(Channel.EMAIL) == ["olga"]
     assert w.sent(Channel.SLACK) == ["slack"]
     assert w.service.tick(now=due_at + dt.timedelta(hours=1)).escalations == ()
+    # The claim is logged once, by the worker that won it; the sends after it.
+    (escalation,) = first_report.escalations
+    claims = [r for r in caplog.records if getattr(r, "claim", None) == "escalation"]
+    assert [(r.name, r.claim_key) for r in claims] == [("notifpolicy.service", escalation.key)]
+    sends = [r for r in caplog.records if getattr(r, "outcome", None) == "sent"]
+    assert {r.channel for r in sends} == {"email", "slack"}
+    assert not any("SECRETPART" in str(vars(r)) for r in caplog.records)
 
 
 def test_retry_with_backoff_then_give_up(store):
@@ -587,3 +596,47 @@ def test_a_one_section_save_through_the_service_keeps_the_rest(store):
     assert saved.escalation.unassigned.after_minutes == 20
     (entry,) = w.service.audit_log(actor=OWNER.id)[1:]
     assert [c.path for c in entry.changes] == ["escalation.unassigned.after_minutes"]
+
+
+class WriteCountingStore(InMemoryStore):
+    """The in-memory store, counting the writes the service makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    def enqueue(self, items):
+        self.calls.append(("enqueue", len(items)))
+        super().enqueue(items)
+
+    def lease_due(self, *args, **kwargs):
+        taken = super().lease_due(*args, **kwargs)
+        self.calls.append(("lease_due", len(kwargs.get("enqueue", ()))))
+        return taken
+
+    def record(self, marks):
+        self.calls.append(("record", len(marks)))
+        return super().record(marks)
+
+
+def test_handle_records_and_leases_in_one_write_and_the_outcomes_in_another():
+    store = WriteCountingStore()
+    member = Member("anna", Role.OWNER, channels=[Channel.EMAIL, Channel.IN_APP, Channel.PUSH])
+    transport = RecordingTransport()
+    service = NotificationService(
+        workspace_id=WS,
+        store=store,
+        roster=Host([attrs.evolve(member, email="anna@example.org")]),
+        clock=ManualClock(T0 - dt.timedelta(hours=10)),
+        transports=dict.fromkeys(Channel, transport),
+    )
+    report = service.handle(ConversationCreated(id="e1", conversation_id="c1"))
+    assert len(report.sent) == 3
+    # No Slack webhook: no look for Slack messages either.
+    assert store.calls == [("lease_due", 3), ("record", 3)]
+    store.calls.clear()
+    service.handle(ConversationCreated(id="e2", conversation_id="c2"), send=False)
+    assert store.calls == [("enqueue", 3)]
+    store.calls.clear()
+    assert len(service.tick().sent) == 3
+    assert store.calls == [("lease_due", 0), ("lease_due", 0), ("record", 3)]

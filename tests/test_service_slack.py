@@ -149,3 +149,41 @@ def test_deselecting_an_event_stops_its_retries_too(stub, tmp_path):
         assert item.status.value == "failed"
         assert len(server.bodies) == 1  # only the first, rate-limited attempt reached the server
         assert service.next_wake_at() is None
+
+
+def test_every_send_retry_failure_and_drop_is_logged_without_the_url(stub, tmp_path, caplog):
+    _server, transport = stub
+    caplog.set_level(logging.DEBUG, logger="notifpolicy")
+    clock = ManualClock(T0)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        service = service_for("ok", transport, store, clock)
+        for n, behaviour in enumerate(("ok", "ratelimit", "gone")):
+            url = f"https://hooks.slack.com/services/T0/{SECRET}/{behaviour}"
+            version = service.settings().version
+            service.save_settings({"slack": {"webhook_url": url}, "version": version}, actor="olga")
+            service.handle(event(n))
+            clock.advance(dt.timedelta(seconds=2))
+        # The rate-limited message waits for its retry; its event is deselected meanwhile.
+        service.save_settings(
+            {"slack": {"events": ["escalation"]}, "version": service.settings().version},
+            actor=OWNER.id,
+        )
+        clock.advance(dt.timedelta(seconds=10))
+        service.tick()
+    records = [r for r in caplog.records if r.name == "notifpolicy.service"]
+    by_outcome = {getattr(r, "outcome", None): r for r in records}
+    assert {"sent", "retried", "failed", "dropped"} <= set(by_outcome)
+    assert by_outcome["sent"].levelno == logging.INFO
+    assert by_outcome["retried"].levelno == logging.WARNING
+    assert "rate limited" in by_outcome["retried"].getMessage()
+    assert by_outcome["failed"].levelno == logging.ERROR
+    assert "no_service" in by_outcome["failed"].getMessage()
+    assert by_outcome["dropped"].getMessage().endswith("its Slack event is no longer selected")
+    for record in records:
+        assert record.workspace_id == "ws"
+        assert record.outbox_id.startswith("ws:")
+    # No record, message or field, holds the webhook URL or any part of its secret path.
+    for record in caplog.records:
+        assert SECRET not in record.getMessage()
+        assert SECRET not in str(vars(record))
+        assert "hooks.slack.com/services" not in str(vars(record))

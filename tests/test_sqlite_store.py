@@ -14,8 +14,11 @@ from notifpolicy import (
     Channel,
     Member,
     OutboxItem,
+    OutboxMark,
+    OutboxStatus,
     Role,
     StorageError,
+    ValidationError,
     WorkspaceSettings,
     save_workspace_settings,
 )
@@ -166,3 +169,75 @@ def test_a_schema_1_file_gains_the_unsubscribe_column_and_keeps_its_rows(tmp_pat
         assert store.schema_version == len(MIGRATIONS) >= 2
         (old,) = store.items("ws")
         assert (old.id, old.unsubscribe_url) == ("ws:1", None)
+
+
+def test_a_schema_2_file_makes_every_workspace_it_knows_due_at_once(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0])
+        db.executescript(MIGRATIONS[1])
+        db.execute("PRAGMA user_version = 2")
+        db.execute(
+            "INSERT INTO settings (workspace_id, version, doc_schema, doc) "
+            "VALUES ('ws-settings', 2, 1, '{}')"
+        )
+        for ws, status in (("ws-pending", "pending"), ("ws-held", "held"), ("ws-done", "sent")):
+            db.execute(
+                "INSERT INTO outbox (id, workspace_id, event_id, conversation_id, recipient, "
+                "channel, kinds, due_at, status, attempts, last_error, subject, text, html, body) "
+                "VALUES (?, ?, 'e1', NULL, 'anna', 'email', '[]', 99, ?, 0, NULL, 's', 't', NULL, "
+                "NULL)",
+                (f"{ws}:1", ws, status),
+            )
+    with SqliteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 3
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        assert store.earliest_wake_at() == epoch
+        taken = store.due_workspaces(epoch, 10, lease_until=epoch + dt.timedelta(minutes=1))
+    assert sorted(w.workspace_id for w in taken) == ["ws-held", "ws-pending", "ws-settings"]
+
+
+def _synchronous(store: SqliteStore) -> int:
+    return int(store._db.execute("PRAGMA synchronous").fetchone()[0])
+
+
+def test_durability_is_full_unless_normal_is_asked_for_by_name(tmp_path: Path):
+    with SqliteStore(tmp_path / "a.sqlite3") as store:
+        assert store.durability == "full"
+        assert _synchronous(store) == 2  # FULL
+    with SqliteStore(tmp_path / "b.sqlite3", durability="normal") as store:
+        assert _synchronous(store) == 1  # NORMAL
+        store.enqueue([_item(1)])
+        assert _synchronous(store) == 1
+    with pytest.raises(ValidationError, match="durability"):
+        SqliteStore(tmp_path / "c.sqlite3", durability="fast")  # type: ignore[arg-type]
+
+
+def test_a_full_store_syncs_what_must_survive_and_not_what_may_be_redone(tmp_path: Path):
+    t0 = dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC)
+    with SqliteStore(tmp_path / "a.sqlite3") as store:
+        store.enqueue([_item(1)])
+        assert _synchronous(store) == 2  # a recorded delivery: synced
+        (leased,) = store.lease_due("ws", t0, 10, lease_until=t0 + dt.timedelta(minutes=2))
+        assert _synchronous(store) == 1  # a lease: lost in a crash, it is taken again
+        store.record([OutboxMark(leased, OutboxStatus.SENT)])
+        assert _synchronous(store) == 1  # an outcome: lost, the item is sent again
+        assert store.claim("ws:k", [])
+        assert _synchronous(store) == 2  # a claim: synced, with everything before it
+        store.set_wake_at("ws", None, generation=0)
+        assert _synchronous(store) == 1
+        _save_once(store)
+        assert _synchronous(store) == 2
+
+
+def _item(n: int) -> OutboxItem:
+    return OutboxItem(
+        f"ws:{n}",
+        "ws",
+        f"e{n}",
+        None,
+        "anna",
+        Channel.EMAIL,
+        ("mention",),
+        dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC),
+    )

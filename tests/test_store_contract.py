@@ -28,10 +28,18 @@ from notifpolicy import (
     save_member_preferences,
     save_workspace_settings,
 )
-from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus
 from notifpolicy.adapters.postgres import PostgresStore
 from notifpolicy.adapters.sqlite import SqliteStore
-from notifpolicy.ports import AuditLog, Ledger, Outbox, PreferencesStore, SettingsStore
+from notifpolicy.ports import (
+    AuditLog,
+    Ledger,
+    Outbox,
+    OutboxAdmin,
+    PreferencesStore,
+    SettingsStore,
+    WakeUps,
+)
 from notifpolicy.testing.fakes import InMemoryStore
 from tests._postgres import drop_schema, fresh_schema
 
@@ -179,7 +187,7 @@ def _raise_storage() -> None:
 
 
 def test_implements_every_store_port(store):
-    for port in (SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox):
+    for port in (SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, WakeUps, OutboxAdmin):
         assert isinstance(store, port)
 
 
@@ -430,3 +438,316 @@ def test_an_unsubscribe_url_survives_the_round_trip(store):
     by_id = {i.id: i for i in store.items("ws")}
     assert by_id["ws:item:1"].unsubscribe_url == url
     assert by_id["ws:item:2"].unsubscribe_url is None
+
+
+# -- wake-ups ----------------------------------------------------------------------------------
+
+M = dt.timedelta(minutes=1)
+
+
+def _settings_save(store: AnyStore, ws: str, at: dt.datetime) -> None:
+    current = store.get_settings(ws)
+    result = save_workspace_settings(
+        current,
+        {"version": current.version, "timezone": "Asia/Tokyo"},
+        actor=ADMIN,
+        workspace_id=ws,
+        now=at,
+    )
+    assert result.audit is not None
+    store.save_settings(result.value, result.audit)
+
+
+def test_a_store_starts_with_no_wake_ups(store):
+    assert store.earliest_wake_at() is None
+    assert store.due_workspaces(T0 + dt.timedelta(days=999), 10, lease_until=L) == ()
+
+
+def test_enqueued_work_wakes_its_workspace_and_a_worker_takes_it(store):
+    store.enqueue([item(1, due=T0 + 5 * M), item(2, due=T0 + 9 * M), item(3, ws="b", due=T0)])
+    assert store.earliest_wake_at() == T0
+    (b,) = store.due_workspaces(T0, 10, lease_until=T0 + 2 * M)
+    assert (b.workspace_id, b.wake_at) == ("b", T0)
+    # Taken: hidden from the other workers until its lease runs out.
+    assert store.due_workspaces(T0 + M, 10, lease_until=L) == ()
+    assert store.earliest_wake_at() == T0 + 2 * M
+    store.set_wake_at("b", None, generation=b.generation)  # its tick found nothing more
+    (ws,) = store.due_workspaces(T0 + 5 * M, 10, lease_until=L)
+    assert (ws.workspace_id, ws.wake_at) == ("ws", T0 + 5 * M)
+    store.set_wake_at("ws", T0 + 9 * M, generation=ws.generation)
+    assert store.earliest_wake_at() == T0 + 9 * M
+    assert store.due_workspaces(T0 + 8 * M, 10, lease_until=L) == ()
+    assert [w.workspace_id for w in store.due_workspaces(T0 + 9 * M, 10, lease_until=L)] == ["ws"]
+
+
+def test_due_workspaces_come_earliest_first_and_at_most_limit(store):
+    for n, minutes in enumerate([7, 3, 5, 1]):
+        store.wake(f"w{n}", T0 + minutes * M)
+    first = store.due_workspaces(T0 + 6 * M, 2, lease_until=L)
+    assert [(w.workspace_id, w.wake_at) for w in first] == [("w3", T0 + M), ("w1", T0 + 3 * M)]
+    assert [w.workspace_id for w in store.due_workspaces(T0 + 6 * M, 5, lease_until=L)] == ["w2"]
+    assert store.due_workspaces(T0 + 6 * M, 0, lease_until=L) == ()
+
+
+def test_work_that_arrives_during_a_tick_keeps_its_earlier_wake_up(store):
+    store.wake("ws", T0)
+    (taken,) = store.due_workspaces(T0, 10, lease_until=T0 + 2 * M)
+    # While the worker ticks, an app server records a delivery due now...
+    store.enqueue([item(1, due=T0 + M)])
+    # ...and the worker, which computed its next wake-up before that, writes a later one.
+    store.set_wake_at("ws", T0 + dt.timedelta(hours=1), generation=taken.generation)
+    assert store.earliest_wake_at() == T0 + M
+    # Nothing pending by the worker's count does not hide it either.
+    store.set_wake_at("ws", None, generation=taken.generation)
+    assert store.earliest_wake_at() == T0 + M
+    (again,) = store.due_workspaces(T0 + M, 10, lease_until=L)
+    assert again.generation != taken.generation
+
+
+def test_writes_that_bring_work_lower_the_wake_up(store):
+    store.wake("ws", T0 + dt.timedelta(hours=5))
+    assert store.claim("ws:k", [item(1, due=T0 + dt.timedelta(hours=4))])
+    assert store.earliest_wake_at() == T0 + dt.timedelta(hours=4)
+    assert not store.claim("ws:k", [item(2, due=T0)])  # a lost claim writes nothing
+    assert store.earliest_wake_at() == T0 + dt.timedelta(hours=4)
+    store.enqueue([item(3, due=T0 + dt.timedelta(hours=3), status=OutboxStatus.HELD)])
+    assert store.earliest_wake_at() == T0 + dt.timedelta(hours=3)  # a catch-up then
+    (leased,) = store.lease_due("ws", T0 + dt.timedelta(hours=4), 1, lease_until=L)
+    assert store.mark_retry(leased, T0 + dt.timedelta(hours=2), "HTTP 500")
+    assert store.earliest_wake_at() == T0 + dt.timedelta(hours=2)
+    _settings_save(store, "ws", T0 + M)  # new settings apply at once
+    assert store.earliest_wake_at() == T0 + M
+    store.wake("ws", T0 + dt.timedelta(days=1))  # a later wake never raises it
+    assert store.earliest_wake_at() == T0 + M
+
+
+def test_a_worker_that_stops_gives_its_items_back(store):
+    store.enqueue([item(1, due=T0), item(2, due=T0)])
+    one, two = store.lease_due("ws", T0, 10, lease_until=L)
+    assert store.mark_sent(one, T0)
+    (taken,) = store.due_workspaces(T0, 1, lease_until=L)
+    store.set_wake_at("ws", None, generation=taken.generation)
+    assert store.release(two)
+    (back,) = [i for i in store.items("ws") if i.id == two.id]
+    assert (back.status, back.due_at, back.attempts) == (OutboxStatus.PENDING, T0, 0)
+    assert store.earliest_wake_at() == T0
+    assert store.release(two) is False  # the lease is spent
+    assert store.release(one) is False  # recorded already
+    (again,) = store.lease_due("ws", T0, 10, lease_until=L)
+    assert again.id == two.id
+    assert store.mark_sent(again, T0)
+
+
+def test_a_settings_save_that_conflicts_leaves_the_wake_up(store):
+    _settings_save(store, "ws", T0 + 5 * M)
+    (taken,) = store.due_workspaces(T0 + 5 * M, 1, lease_until=L)
+    store.set_wake_at("ws", None, generation=taken.generation)
+    stale = save_workspace_settings(
+        WorkspaceSettings(),
+        {"version": 1, "timezone": "Europe/Paris"},
+        actor=ADMIN,
+        workspace_id="ws",
+        now=T0,
+    )
+    assert stale.audit is not None
+    with pytest.raises(ConflictError):
+        store.save_settings(stale.value, stale.audit)
+    assert store.earliest_wake_at() is None
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("enqueue"), st.integers(0, 6)),
+            st.tuples(st.just("take"), st.integers(0, 6)),
+            st.tuples(st.just("finish"), st.integers(0, 3)),
+        ),
+        max_size=25,
+    )
+)
+def test_no_wake_up_is_ever_lost(open_store, steps):
+    """Workers take the workspace, compute its next wake-up from what they saw, and write it
+    later, while deliveries keep arriving: the stored wake-up is never later than a pending
+    delivery that the writing worker did not see."""
+    store = open_store()  # a fresh one: the wake-ups are the whole store's
+    try:
+        _no_wake_up_is_lost(store, steps)
+    finally:
+        if not isinstance(store, InMemoryStore):
+            store.close()
+
+
+def _no_wake_up_is_lost(store: AnyStore, steps: list[tuple[str, int]]) -> None:
+    ws = "ws"
+    clock = T0
+    pending: dict[str, dt.datetime] = {}  # what is in the outbox (no sends here)
+    seen: list[tuple[int, dict[str, dt.datetime]]] = []  # workers: generation, their snapshot
+    n = 0
+    for step, minutes in steps:
+        if step == "enqueue":
+            n += 1
+            due = T0 + minutes * M
+            store.enqueue([attrs.evolve(item(n, ws=ws, due=due))])
+            pending[f"{ws}:item:{n}"] = due
+        elif step == "take":
+            clock = max(clock, T0 + minutes * M)
+            for taken in store.due_workspaces(clock, 1, lease_until=clock + 2 * M):
+                assert taken.workspace_id == ws
+                seen.append((taken.generation, dict(pending)))
+        elif seen:
+            generation, snapshot = seen.pop(minutes % len(seen))
+            store.set_wake_at(ws, min(snapshot.values(), default=None), generation=generation)
+        stored = store.earliest_wake_at()
+        if pending and not seen:
+            # Every worker has written what it computed: none of them hid a delivery it did
+            # not see behind a later wake-up.
+            assert stored is not None
+            assert stored <= min(pending.values())
+        elif pending:
+            assert stored is not None  # a worker holds it, under a lease that runs out
+
+
+# -- recording several outcomes at once, and recording with the lease ---------------------------
+
+
+def test_record_writes_every_outcome_in_one_go_each_under_its_lease(store):
+    store.enqueue([item(5, due=T0 - M)] + [item(n) for n in range(1, 5)])
+    (five,) = store.lease_due("ws", T0 - M, 10, lease_until=T0 + M)
+    one, two, three, four = store.lease_due("ws", T0, 10, lease_until=L)
+    # Five's lease lapses and another worker takes it over before the outcomes are written.
+    (five_again,) = store.lease_due("ws", T0 + M, 10, lease_until=L + M)
+    retry_at = T0 + dt.timedelta(hours=1)
+    marks = [
+        OutboxMark(one, OutboxStatus.SENT),
+        OutboxMark(two, OutboxStatus.PENDING, "HTTP 503", retry_at),
+        OutboxMark(three, OutboxStatus.FAILED, "HTTP 404"),
+        OutboxMark(four, OutboxStatus.SENT),
+        OutboxMark(five, OutboxStatus.SENT),
+    ]
+    assert store.record(marks) == (True, True, True, True, False)
+    by_id = {i.id: i for i in store.items("ws")}
+    assert (by_id[one.id].status, by_id[one.id].attempts) == (OutboxStatus.SENT, 1)
+    assert (by_id[two.id].status, by_id[two.id].due_at, by_id[two.id].last_error) == (
+        OutboxStatus.PENDING,
+        retry_at,
+        "HTTP 503",
+    )
+    assert (by_id[three.id].status, by_id[three.id].last_error) == (OutboxStatus.FAILED, "HTTP 404")
+    assert (by_id[five.id].status, by_id[five.id].due_at) == (OutboxStatus.PENDING, L + M)
+    assert store.record([OutboxMark(one, OutboxStatus.SENT)]) == (False,)  # recorded already
+    assert store.record([OutboxMark(five_again, OutboxStatus.SENT)]) == (True,)
+    assert store.record([]) == ()
+
+
+def test_record_refuses_an_unknown_or_unleased_item_and_writes_nothing(store):
+    store.enqueue([item(1), item(2)])
+    one, two = store.lease_due("ws", T0, 10, lease_until=L)
+    ghost = attrs.evolve(two, id="ws:ghost")
+    with pytest.raises(StorageError, match="does not exist"):
+        store.record([OutboxMark(one, OutboxStatus.SENT), OutboxMark(ghost, OutboxStatus.SENT)])
+    with pytest.raises(StorageError, match="lease_due"):
+        store.record([OutboxMark(one, OutboxStatus.SENT), OutboxMark(item(2), OutboxStatus.SENT)])
+    assert {i.status for i in store.items("ws")} == {OutboxStatus.PENDING}
+    assert store.record([OutboxMark(one, OutboxStatus.SENT)]) == (True,)
+
+
+def test_a_mark_says_what_it_records():
+    leased = attrs.evolve(item(1), leased_until=L)
+    with pytest.raises(ValueError, match="held"):
+        OutboxMark(leased, OutboxStatus.HELD)
+    with pytest.raises(ValueError, match="retry_at"):
+        OutboxMark(leased, OutboxStatus.PENDING, "HTTP 500")
+    with pytest.raises(ValueError, match="retry_at"):
+        OutboxMark(leased, OutboxStatus.SENT, retry_at=L)
+
+
+def test_lease_due_can_enqueue_first_in_the_same_write(store):
+    store.enqueue([item(1, due=T0 - M)])
+    taken = store.lease_due(
+        "ws", T0, 10, lease_until=L, enqueue=[item(2), item(3, due=T0 + dt.timedelta(hours=1))]
+    )
+    assert [i.id for i in taken] == ["ws:item:1", "ws:item:2"]
+    assert all(i.leased_until == L for i in taken)
+    assert taken[1] == attrs.evolve(item(2), leased_until=L)
+    assert len(store.items("ws")) == 3
+    assert store.earliest_wake_at() is not None
+    # An id that is there already is left as it is, and leased as stored.
+    assert store.record([OutboxMark(taken[1], OutboxStatus.SENT)]) == (True,)
+    again = store.lease_due(
+        "ws", T0 + dt.timedelta(hours=1), 10, lease_until=L + M, enqueue=[item(2), item(4)]
+    )
+    assert [(i.id, i.attempts) for i in again] == [("ws:item:4", 0), ("ws:item:3", 0)]
+    assert {i.id: i.status for i in store.items("ws")}["ws:item:2"] is OutboxStatus.SENT
+
+
+# -- operating it ---------------------------------------------------------------------------------
+
+
+def _fail(store: AnyStore, items: list[OutboxItem], error: str = "HTTP 404") -> None:
+    store.enqueue(items)
+    for ws in {i.workspace_id for i in items}:
+        for leased in store.lease_due(ws, T0, 100, lease_until=L):
+            assert store.mark_failed(leased, error)
+
+
+def test_failed_items_are_listed_oldest_first_per_workspace_or_all(store):
+    _fail(store, [item(1), item(2), item(3, ws="b")])
+    store.enqueue([item(4)])  # pending: not listed
+    assert [i.id for i in store.failed_items("ws")] == ["ws:item:1", "ws:item:2"]
+    assert [i.id for i in store.failed_items()] == ["ws:item:1", "ws:item:2", "b:item:3"]
+    assert [i.id for i in store.failed_items(limit=1)] == ["ws:item:1"]
+    assert store.failed_items(limit=0) == ()
+    assert store.failed_items("other") == ()
+    assert {i.last_error for i in store.failed_items()} == {"HTTP 404"}
+
+
+def test_a_requeued_item_is_sent_again_with_a_full_round_of_retries(store):
+    _fail(store, [item(1), item(2)])
+    later = T0 + dt.timedelta(hours=3)
+    (taken,) = store.due_workspaces(T0, 1, lease_until=T0 + M)
+    store.set_wake_at("ws", None, generation=taken.generation)
+    assert store.requeue("ws", "ws:item:1", now=later) is True
+    (back,) = [i for i in store.items("ws") if i.id == "ws:item:1"]
+    assert (back.status, back.due_at, back.attempts, back.last_error) == (
+        OutboxStatus.PENDING,
+        later,
+        0,
+        "HTTP 404",
+    )
+    assert store.earliest_wake_at() == later
+    assert store.requeue("ws", "ws:item:1", now=later) is False  # pending now: nothing changes
+    with pytest.raises(StorageError, match="does not exist"):
+        store.requeue("ws", "ws:item:99", now=later)
+    with pytest.raises(StorageError, match="does not exist"):
+        store.requeue("other", "ws:item:2", now=later)  # another workspace's item
+    (again,) = store.lease_due("ws", later, 10, lease_until=later + M)
+    assert store.mark_sent(again, later)
+    assert store.requeue("ws", "ws:item:1", now=later) is False  # sent: stays sent
+    assert [i.id for i in store.failed_items()] == ["ws:item:2"]
+
+
+def test_outbox_stats_count_pending_and_failed_and_name_the_oldest(store):
+    assert store.outbox_stats() == OutboxStats()
+    _fail(store, [item(1), item(2, ws="b")])
+    store.enqueue(
+        [
+            item(3, due=T0 + dt.timedelta(hours=2)),
+            item(4, due=T0 - dt.timedelta(hours=1)),
+            item(5, ws="b", due=T0 - dt.timedelta(hours=2)),
+            item(6, status=OutboxStatus.HELD),
+        ]
+    )
+    assert store.outbox_stats("ws") == OutboxStats(
+        pending=2,
+        failed=1,
+        oldest_pending_id="ws:item:4",
+        oldest_pending_due_at=T0 - dt.timedelta(hours=1),
+    )
+    assert store.outbox_stats() == OutboxStats(
+        pending=3,
+        failed=2,
+        oldest_pending_id="b:item:5",
+        oldest_pending_due_at=T0 - dt.timedelta(hours=2),
+    )
+    assert store.outbox_stats("other") == OutboxStats()

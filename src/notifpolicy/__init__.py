@@ -72,9 +72,12 @@ from notifpolicy._outbox import (
     SLACK_RECIPIENT,
     Delivery,
     OutboxItem,
+    OutboxMark,
+    OutboxStats,
     OutboxStatus,
     SendResult,
     SendStatus,
+    WakeUp,
 )
 from notifpolicy._permissions import Permission, allowed, authorize, settings_view
 from notifpolicy._preferences import (
@@ -158,6 +161,8 @@ __all__ = [
     "NotifPolicyError",
     "OpeningRange",
     "OutboxItem",
+    "OutboxMark",
+    "OutboxStats",
     "OutboxStatus",
     "Outcome",
     "PeriodFigures",
@@ -193,6 +198,7 @@ __all__ = [
     "UnreadableRowsError",
     "ValidationError",
     "Verdict",
+    "WakeUp",
     "Weekday",
     "WeeklyDigest",
     "WorkspaceSettings",

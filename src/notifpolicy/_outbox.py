@@ -15,7 +15,17 @@ import attrs
 from notifpolicy._kinds import Channel
 from notifpolicy._secret import Secret
 
-__all__ = ["SLACK_RECIPIENT", "Delivery", "OutboxItem", "OutboxStatus", "SendResult", "SendStatus"]
+__all__ = [
+    "SLACK_RECIPIENT",
+    "Delivery",
+    "OutboxItem",
+    "OutboxMark",
+    "OutboxStats",
+    "OutboxStatus",
+    "SendResult",
+    "SendStatus",
+    "WakeUp",
+]
 
 SLACK_RECIPIENT = "slack"
 """The recipient of the workspace's Slack channel in outbox items: ``str(SLACK_CHANNEL)``, the
@@ -70,6 +80,24 @@ class OutboxItem:
     leased_until: dt.datetime | None = None
 
 
+def _check_mark(mark: OutboxMark, attribute: object, status: OutboxStatus) -> None:
+    if status is OutboxStatus.HELD:
+        raise ValueError("status: must be sent, failed or pending (a retry), got held")
+    if (status is OutboxStatus.PENDING) != (mark.retry_at is not None):
+        raise ValueError("retry_at: must be given for a retry (status pending), and only then")
+
+
+@attrs.frozen
+class OutboxMark:
+    """One outcome for ``Outbox.record``: ``item`` (as ``lease_due`` returned it) was sent,
+    finally failed with ``error``, or is retried at ``retry_at`` (status ``PENDING``)."""
+
+    item: OutboxItem
+    status: OutboxStatus = attrs.field(validator=_check_mark)
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+
+
 @attrs.frozen
 class Delivery:
     """What a transport sends: an outbox item and its destination, resolved at send time.
@@ -103,3 +131,33 @@ class SendResult:
 
 
 _SENT = SendResult(SendStatus.SENT)
+
+
+@attrs.frozen
+class WakeUp:
+    """A workspace whose wake-up came, as ``WakeUps.due_workspaces`` takes it for one worker.
+
+    ``wake_at`` is the wake-up it had; ``generation`` counts the changes to it, and the worker
+    passes it back to ``WakeUps.set_wake_at`` after the tick, so that a wake-up lowered
+    meanwhile (new work enqueued while the worker was busy) is kept instead of overwritten.
+    """
+
+    workspace_id: str
+    wake_at: dt.datetime
+    generation: int
+
+
+@attrs.frozen
+class OutboxStats:
+    """What a metrics endpoint shows of an outbox (``OutboxAdmin.outbox_stats``).
+
+    ``pending`` counts the items waiting to be sent (deferred, retried and leased ones
+    included); ``failed`` those that finally failed.  ``oldest_pending_id`` and
+    ``oldest_pending_due_at`` name the pending item with the earliest ``due_at``: when that
+    instant is well in the past, nothing is sending.
+    """
+
+    pending: int = 0
+    failed: int = 0
+    oldest_pending_id: str | None = None
+    oldest_pending_due_at: dt.datetime | None = None

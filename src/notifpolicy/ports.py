@@ -16,7 +16,14 @@ from typing import Protocol, runtime_checkable
 from notifpolicy._conversation import ConversationState
 from notifpolicy._digest_report import ConversationRecord
 from notifpolicy._kinds import Channel
-from notifpolicy._outbox import Delivery, OutboxItem, SendResult
+from notifpolicy._outbox import (
+    Delivery,
+    OutboxItem,
+    OutboxMark,
+    OutboxStats,
+    SendResult,
+    WakeUp,
+)
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._roster import Roster
 from notifpolicy._saving import AuditEntry
@@ -29,11 +36,13 @@ __all__ = [
     "DigestSource",
     "Ledger",
     "Outbox",
+    "OutboxAdmin",
     "PreferencesStore",
     "RosterSource",
     "SettingsStore",
     "Store",
     "Transport",
+    "WakeUps",
 ]
 
 
@@ -118,12 +127,16 @@ class Outbox(Protocol):
         *,
         lease_until: dt.datetime,
         channels: Collection[Channel] | None = None,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> tuple[OutboxItem, ...]:
         """Take pending items with ``due_at <= now`` (oldest first, at most ``limit``, only
         ``channels`` when given) for sending, atomically: their ``due_at`` moves to
         ``lease_until``, so no other worker takes them meanwhile, and a worker that crashes
         before marking them leaves them due again when the lease runs out.  Returned as they
         were before the lease, with ``leased_until`` set: the marks below check it.
+
+        ``enqueue``: items to add first, as :meth:`enqueue` would, in the same transaction
+        (``handle`` records an event's deliveries and takes the due ones in one write).
 
         ``now`` and ``lease_until`` are the service's instants: compare with them, never with
         the database's own clock.  Rows that do not parse are leased with the others and
@@ -171,6 +184,20 @@ class Outbox(Protocol):
         :meth:`mark_sent`."""
         ...
 
+    def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
+        """Record several outcomes in one transaction, each fenced and counted as
+        :meth:`mark_sent`, :meth:`mark_retry` or :meth:`mark_failed` would record it; the
+        result says, mark by mark, whether it was recorded.  A mark for an item that does not
+        exist or was not leased is a :class:`~notifpolicy.StorageError`, and nothing is
+        recorded."""
+        ...
+
+    def release(self, item: OutboxItem) -> bool:
+        """Give a leased item back unsent (a worker stopping): it is due again at the
+        ``due_at`` it had before the lease, ``attempts`` unchanged, and the workspace's
+        wake-up is lowered to that instant.  Fenced like :meth:`mark_sent`."""
+        ...
+
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         """Every item of the workspace, in insertion order (for inspection and tests).
         Unreadable rows: :class:`~notifpolicy.UnreadableRowsError`, as for :meth:`lease_due`."""
@@ -178,8 +205,75 @@ class Outbox(Protocol):
 
 
 @runtime_checkable
-class Store(SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, Protocol):
-    """Every store port at once, as ``InMemoryStore`` and ``SqliteStore`` implement them."""
+class OutboxAdmin(Protocol):
+    """What an operator needs of the outbox: failed deliveries listed and requeued, and figures
+    for metrics.  The service never calls these; the shipped stores implement them, and the
+    ``notifpolicy outbox`` command uses them."""
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        """Items that finally failed, oldest first, at most ``limit`` (every workspace's when
+        ``workspace_id`` is ``None``), each with its ``last_error``."""
+        ...
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        """Send a failed item again: it becomes pending, due at ``now``, with ``attempts`` back
+        to 0 (a full round of retries) and its last error kept until the next outcome; the
+        workspace's wake-up is lowered to ``now``.  ``False`` when the item is not failed (sent,
+        pending or held: nothing changes); :class:`~notifpolicy.StorageError` when the
+        workspace has no item ``item_id``."""
+        ...
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        """Pending and failed counts and the oldest pending item, of one workspace or all."""
+        ...
+
+
+@runtime_checkable
+class WakeUps(Protocol):
+    """Each workspace's next wake-up, so one worker loop serves many workspaces without
+    scanning them all (SPEC section 12).
+
+    The wake-up only ever moves earlier by itself: :meth:`Outbox.enqueue`, a won
+    :meth:`Ledger.claim`, a recorded :meth:`Outbox.mark_retry`, :meth:`Outbox.release` and
+    :meth:`SettingsStore.save_settings` lower it in their own transaction (to the earliest
+    ``due_at`` they wrote, or the save's instant) and count a new generation.  Only a worker,
+    after ticking the workspace, moves it later, with :meth:`set_wake_at` and the generation it
+    took the workspace with: if anything lowered it meanwhile, the earlier instant stays.  So
+    new work is never hidden behind a wake-up computed before it arrived.
+    """
+
+    def wake(self, workspace_id: str, at: dt.datetime) -> None:
+        """Lower the workspace's wake-up to ``at`` (unless it is earlier already) and count a
+        new generation.  Also how a workspace becomes known to the workers (a new sign-up)."""
+        ...
+
+    def due_workspaces(
+        self, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+    ) -> tuple[WakeUp, ...]:
+        """Take the workspaces whose wake-up is at or before ``now`` (earliest first, at most
+        ``limit``), atomically: their wake-up moves to ``lease_until`` (a worker that dies
+        leaves them due again then) and their generation goes up.  Workers taking at once get
+        disjoint workspaces.  An index lookup, never a scan of every workspace."""
+        ...
+
+    def set_wake_at(self, workspace_id: str, at: dt.datetime | None, *, generation: int) -> None:
+        """After a tick: the workspace's next wake-up is ``at`` (``None``: nothing pending).
+        Written as given only while the stored generation is still ``generation``; otherwise
+        something lowered the wake-up meanwhile, and the earlier of the two stays."""
+        ...
+
+    def earliest_wake_at(self) -> dt.datetime | None:
+        """The earliest wake-up of any workspace (``None``: none has one): how long a worker
+        may sleep."""
+        ...
+
+
+@runtime_checkable
+class Store(SettingsStore, PreferencesStore, AuditLog, Ledger, Outbox, WakeUps, Protocol):
+    """Every store port at once, as ``InMemoryStore``, ``SqliteStore`` and ``PostgresStore``
+    implement them."""
 
 
 @runtime_checkable

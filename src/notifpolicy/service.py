@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import logging
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -64,6 +65,7 @@ from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     Delivery,
     OutboxItem,
+    OutboxMark,
     OutboxStatus,
     SendResult,
     SendStatus,
@@ -92,6 +94,12 @@ from notifpolicy.ports import (
 )
 
 __all__ = ["NotificationService", "TickReport"]
+
+log = logging.getLogger("notifpolicy.service")
+"""Each send, retry, failure, drop and claim, with ``extra`` fields ``workspace_id``,
+``outbox_id``, ``channel`` and ``outcome`` (or ``claim_key`` and ``claim``): INFO for sends, drops
+and claims, WARNING for retries and reported errors, ERROR for deliveries that finally failed.
+No record holds a secret (the Slack webhook URL is never in an item, an error or a key)."""
 
 _ONE_US = dt.timedelta(microseconds=1)
 # Held items older than this are not summarized any more (a service that was down for over a
@@ -220,6 +228,7 @@ class NotificationService:
         self._catalog = catalog or MessageCatalog.default()
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
+        self._titles: dict[tuple[str, ...], str] = {}  # the title of a delivery's kinds
         self._url_template = conversation_url_template
         self._unsubscribe = (
             None
@@ -322,7 +331,8 @@ class NotificationService:
             kinds=self._kinds,
         )
         # An id handled before with other content is reported, not silently merged: the
-        # ledger keeps one key per event id and one per (id, content).
+        # ledger keeps one key per event id and one per (id, content).  Read first (cheap);
+        # the keys are written only the first time an event (or its content) is seen.
         seen_key = f"{key_part(self.workspace_id)}:event:{key_part(event.id)}"
         content_key = f"{seen_key}:{_fingerprint(event)}"
         seen = self._store.claimed([seen_key, content_key])
@@ -335,14 +345,26 @@ class NotificationService:
                     "nothing was enqueued for it (a changed event needs a new id)",
                 )
             )
-        else:
-            self._store.enqueue(self._items(event, decisions, settings, roster, at))
-            tally.decisions.extend(decisions)
-            for key in (content_key, seen_key):
-                if key not in seen:
-                    self._store.claim(key, [])
+            self._log_errors(tally)
+            return tally.report()
+        items = self._items(event, decisions, settings, roster, at)
+        for key in (seen_key, content_key):
+            if key not in seen:
+                # A crash before the deliveries are recorded leaves the keys claimed: handling
+                # the same event again still records them (the same content is not a reuse).
+                self._store.claim(key, [])
         if send:
-            self._send_due(at, settings, roster, tally, fixed=now is not None)
+            # Recorded and the due ones leased in one write (it lowers the workspace's wake-up
+            # to the earliest item, as enqueue does).
+            self._send_due(at, settings, roster, tally, fixed=now is not None, enqueue=items)
+        else:
+            self._store.enqueue(items)
+        if self._conversations is not None and not any(i.due_at <= at for i in items):
+            # The event may bring an escalation forward (a new or unassigned conversation):
+            # a worker recomputes the workspace's wake-up with it.
+            self._store.wake(self.workspace_id, at)
+        tally.decisions.extend(decisions)
+        self._log_errors(tally)
         return tally.report()
 
     def _items(
@@ -354,25 +376,27 @@ class NotificationService:
         now: dt.datetime,
     ) -> list[OutboxItem]:
         items = []
+        prefix = f"{key_part(self.workspace_id)}:{key_part(event.id)}:"
         for d in decisions:
             recipient = str(d.recipient)
-            base = OutboxItem(
-                id=f"{key_part(self.workspace_id)}:{key_part(event.id)}:{key_part(recipient)}"
-                f":{d.channel.value}",
-                workspace_id=self.workspace_id,
-                event_id=event.id,
-                conversation_id=d.conversation_id,
-                recipient=recipient,
-                channel=d.channel,
-                kinds=d.kinds,
-                due_at=now,
-            )
+            fields: dict[str, Any] = {
+                "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
+                "workspace_id": self.workspace_id,
+                "event_id": event.id,
+                "conversation_id": d.conversation_id,
+                "recipient": recipient,
+                "channel": d.channel,
+                "kinds": d.kinds,
+            }
             if d.outcome is Outcome.SUPPRESS:
                 if d.held_until is not None and _is_summarized(d):
                     # Input for the catch-up when the quiet period ends: kept, never sent.
                     record = json.dumps(d.to_dict(), sort_keys=True)
-                    held = attrs.evolve(base, due_at=d.held_until, status=OutboxStatus.HELD)
-                    items.append(attrs.evolve(held, body=record))
+                    items.append(
+                        OutboxItem(
+                            **fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record
+                        )
+                    )
                 continue
             when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
             if d.is_slack:
@@ -386,16 +410,20 @@ class NotificationService:
                 )
                 text = str(payload.get("text", ""))
                 items.append(
-                    attrs.evolve(base, due_at=when, subject=text, body=json.dumps(payload))
+                    OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload))
                 )
             else:
                 subject, text = self._member_text(event, d)
-                items.append(attrs.evolve(base, due_at=when, subject=subject, text=text))
+                items.append(OutboxItem(**fields, due_at=when, subject=subject, text=text))
         return items
 
     def _member_text(self, event: Event, d: Decision) -> tuple[str, str]:
-        title = self._catalog.kind_list(self._language, d.kinds)
-        title = title[:1].upper() + title[1:]
+        title = self._titles.get(d.kinds)
+        if title is None:
+            title = self._catalog.kind_list(self._language, d.kinds)
+            title = title[:1].upper() + title[1:]
+            if len(self._titles) < 256:  # the kinds an event can carry: a handful
+                self._titles[d.kinds] = title
         # A subject is one line: a customer's line breaks would break the email header.
         subject = f"{title}: {' '.join(event.subject.split())}" if event.subject else title
         lines = [subject]
@@ -407,9 +435,15 @@ class NotificationService:
 
     # -- the periodic work ----------------------------------------------------------------------
 
-    def tick(self, *, now: dt.datetime | None = None) -> TickReport:
+    def tick(
+        self, *, now: dt.datetime | None = None, stop: Callable[[], bool] | None = None
+    ) -> TickReport:
         """Escalations, catch-ups and digests that fell due (each claimed once, with its
-        deliveries), then every outbox delivery whose time has come."""
+        deliveries), then every outbox delivery whose time has come.
+
+        ``stop`` is asked before each send: once it says ``True``, the send in hand has
+        finished and the items leased but not sent yet are given back (due again at once, for
+        another worker), so a worker that is shutting down holds nothing."""
         at = self._now(now)
         tally = _Tally()
         settings, roster, preferences = self._facts(tally)
@@ -421,7 +455,8 @@ class NotificationService:
                     # One bad conversation state from the host must not stop every delivery.
                     tally.errors.append(exc)
         # Unreadable settings or preferences stop the decisions, not what was decided already.
-        self._send_due(at, settings, roster, tally, fixed=now is not None)
+        self._send_due(at, settings, roster, tally, fixed=now is not None, stop=stop)
+        self._log_errors(tally)
         return tally.report()
 
     def _escalate(
@@ -458,6 +493,7 @@ class NotificationService:
             )
             items = self._items(event, decisions, settings, roster, now)
             if self._store.claim(escalation.key, items):
+                self._claimed("escalation", escalation.key, len(items))
                 tally.escalations.append(escalation)
                 tally.decisions.extend(decisions)
 
@@ -550,6 +586,7 @@ class NotificationService:
                 for channel in catchup.channels
             ]
             if self._store.claim(catchup.key, items):
+                self._claimed("catch-up", catchup.key, len(items))
                 tally.catchups.append(catchup)
 
     def _digest_schedules(self, settings: WorkspaceSettings) -> list[DailyDigest | WeeklyDigest]:
@@ -602,6 +639,7 @@ class NotificationService:
             problems: list[NotifPolicyError] = []
             items = self._digest_items(report, decisions, roster, now, problems)
             if self._store.claim(period.key, items):
+                self._claimed("digest", period.key, len(items))
                 tally.errors.extend(problems)
                 for gone in skipped:
                     # The skipped periods are named in this report and never sent on their own.
@@ -695,25 +733,36 @@ class NotificationService:
         tally: _Tally,
         *,
         fixed: bool,
+        stop: Callable[[], bool] | None = None,
+        enqueue: Sequence[OutboxItem] | None = None,
     ) -> None:
         """Send what is due, leased a few items at a time so that the lease covers each send.
 
         ``fixed``: the caller passed ``now``, and the whole call happens at that instant (tests,
         simulations); otherwise the clock is read again before every lease and every send.
         ``settings`` is ``None`` when they cannot be read: member deliveries still go out,
-        Slack (whose URL is in the settings) waits.
+        Slack (whose URL is in the settings) waits.  ``enqueue`` (from ``handle``): items to
+        record first, in the same write as the first lease.  The outcomes of one lease's sends
+        are recorded together, in one write, once they are all done (at least once allows it:
+        a crash before that write sends them again).
         """
 
         def clock() -> dt.datetime:
             return now if fixed else self._now(None)
 
         budget = self._batch
-        slack_turn = settings is not None
+        # Slack's turn: not without settings (the URL is there); and not in ``handle`` when no
+        # webhook is configured (no new Slack delivery can be due then, and any older one is
+        # failed by the next tick), which spares every event a look for Slack items.
+        slack_turn = settings is not None and (
+            enqueue is None or settings.slack.webhook_url is not None
+        )
         while budget > 0:
             at = clock()
             lease_until = at + self._lease
             chunk = min(budget, self._per_lease)
-            items = self._lease_due(at, chunk, lease_until, _NOT_SLACK, tally)
+            items = self._lease_due(at, chunk, lease_until, _NOT_SLACK, tally, enqueue or ())
+            enqueue = ()
             budget -= chunk
             more = len(items) == chunk
             if slack_turn and (self._slack_ready_at is None or at >= self._slack_ready_at):
@@ -721,20 +770,34 @@ class NotificationService:
                 # turn without holding up the other channels.
                 items.extend(self._lease_due(at, 1, lease_until, _SLACK, tally))
             slack_turn = False
-            for item in items:
-                started = clock()
-                if item.leased_until is not None and (
-                    item.leased_until - started < self._send_deadline
-                ):
-                    # The lease would not cover this send: stop.  The items left over are due
-                    # again when their lease ends (a send overran its deadline, or the clock
-                    # jumped).
-                    return
-                if item.channel is Channel.SLACK:
-                    self._slack_ready_at = started + self._slack_interval
-                self._send_one(item, started, settings, roster, tally)
+            outcomes: list[_Outcome] = []
+            try:
+                for index, item in enumerate(items):
+                    if stop is not None and stop():
+                        self._release(items[index:], tally)
+                        return
+                    started = clock()
+                    if item.leased_until is not None and (
+                        item.leased_until - started < self._send_deadline
+                    ):
+                        # The lease would not cover this send: stop.  The items left over are
+                        # due again when their lease ends (a send overran its deadline, or the
+                        # clock jumped).
+                        return
+                    if item.channel is Channel.SLACK:
+                        self._slack_ready_at = started + self._slack_interval
+                    outcomes.append(self._send_one(item, started, settings, roster))
+            finally:
+                self._record(outcomes, tally)
             if not more:
                 return
+
+    def _release(self, items: Sequence[OutboxItem], tally: _Tally) -> None:
+        for item in items:
+            try:
+                self._store.release(item)
+            except StorageError as exc:  # it comes back when its lease runs out
+                tally.errors.append(exc)
 
     def _lease_due(
         self,
@@ -743,11 +806,17 @@ class NotificationService:
         lease_until: dt.datetime,
         channels: frozenset[Channel],
         tally: _Tally,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> list[OutboxItem]:
         try:
             return list(
                 self._store.lease_due(
-                    self.workspace_id, at, limit, lease_until=lease_until, channels=channels
+                    self.workspace_id,
+                    at,
+                    limit,
+                    lease_until=lease_until,
+                    channels=channels,
+                    enqueue=enqueue,
                 )
             )
         except UnreadableRowsError as exc:
@@ -761,21 +830,16 @@ class NotificationService:
         now: dt.datetime,
         settings: WorkspaceSettings | None,
         roster: Roster,
-        tally: _Tally,
-    ) -> None:
+    ) -> _Outcome:
+        """One send, and the outcome to record."""
         destination = self._destination(item, settings, roster)
         if isinstance(destination, _Failure):
-            if self._record(self._store.mark_failed(item, destination.error), item, tally):
-                (tally.dropped if destination.dropped else tally.failed).append(
-                    (item.id, destination.error)
-                )
-            return
+            mark = OutboxMark(item, OutboxStatus.FAILED, destination.error)
+            return _Outcome(mark, "dropped" if destination.dropped else "failed")
         transport = self._transports.get(item.channel)
         if transport is None:
             error = f"no transport for the {item.channel.value} channel"
-            if self._record(self._store.mark_failed(item, error), item, tally):
-                tally.failed.append((item.id, error))
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
         try:
             result = transport.send(Delivery(item, destination), now=now)
         except Exception as exc:
@@ -784,38 +848,80 @@ class NotificationService:
                 SendStatus.RETRY, error=f"the transport raised {type(exc).__name__}"
             )
         if result.status is SendStatus.SENT:
-            if self._record(self._store.mark_sent(item, now), item, tally):
-                tally.sent.append(item.id)
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.SENT), "sent")
         error = result.error or result.status.value
         attempts = item.attempts + 1
         if result.status is SendStatus.PERMANENT or attempts >= self._max_attempts:
             if result.status is SendStatus.RETRY:
                 error = f"gave up after {attempts} attempts: {error}"
-            if self._record(self._store.mark_failed(item, error), item, tally):
-                tally.failed.append((item.id, error))
-            return
+            return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
         retry_at = now + self.backoff(attempts)
         if result.retry_after is not None:
             # The other side said when; honoured, within reason.
             retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
-        if self._record(
-            self._store.mark_retry(item, max(retry_at, now + _ONE_US), error), item, tally
-        ):
-            tally.retried.append(item.id)
+        retry_at = max(retry_at, now + _ONE_US)
+        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, retry_at), "retried")
 
-    @staticmethod
-    def _record(recorded: bool, item: OutboxItem, tally: _Tally) -> bool:
-        if not recorded:
-            # Fenced out: this worker's lease lapsed and the item moved on (another worker
-            # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
-            tally.errors.append(
-                StorageError(
-                    f"outbox item {_short(item.id)}: the lease ran out before the outcome was "
-                    "recorded; another worker holds the item now"
+    def _record(self, outcomes: Sequence[_Outcome], tally: _Tally) -> None:
+        if not outcomes:
+            return
+        recorded = self._store.record([o.mark for o in outcomes])
+        for outcome, done in zip(outcomes, recorded, strict=True):
+            mark = outcome.mark
+            item = mark.item
+            fields = {
+                "workspace_id": self.workspace_id,
+                "outbox_id": item.id,
+                "channel": item.channel.value,
+                "outcome": outcome.kind if done else "fenced",
+            }
+            if not done:
+                # Fenced out: this worker's lease lapsed and the item moved on (another worker
+                # holds it, or recorded it).  Its outcome stands; ours is reported, not written.
+                error = StorageError(
+                    f"outbox item {_short(item.id)}: the lease ran out before the outcome "
+                    "was recorded; another worker holds the item now"
                 )
+                tally.errors.append(error)
+                log.warning("%s: not recorded (%s)", item.id, outcome.kind, extra=fields)
+            elif outcome.kind == "sent":
+                tally.sent.append(item.id)
+                log.info("%s: sent by %s", item.id, item.channel.value, extra=fields)
+            elif outcome.kind == "retried":
+                tally.retried.append(item.id)
+                log.warning(
+                    "%s: attempt %d failed, retry at %s: %s",
+                    item.id,
+                    item.attempts + 1,
+                    mark.retry_at.isoformat() if mark.retry_at else "?",
+                    mark.error,
+                    extra=fields,
+                )
+            elif outcome.kind == "dropped":
+                tally.dropped.append((item.id, mark.error or ""))
+                log.info("%s: dropped: %s", item.id, mark.error, extra=fields)
+            else:
+                tally.failed.append((item.id, mark.error or ""))
+                log.error("%s: failed: %s", item.id, mark.error, extra=fields)
+
+    def _claimed(self, what: str, key: str, deliveries: int) -> None:
+        log.info(
+            "%s claimed: %s (%d deliveries)",
+            what,
+            key,
+            deliveries,
+            extra={"workspace_id": self.workspace_id, "claim_key": key, "claim": what},
+        )
+
+    def _log_errors(self, tally: _Tally) -> None:
+        for error in tally.errors:
+            # The library's messages name rows and fields, never a secret's value.
+            log.warning(
+                "workspace %s: %s",
+                self.workspace_id,
+                error,
+                extra={"workspace_id": self.workspace_id},
             )
-        return recorded
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
@@ -981,6 +1087,12 @@ class NotificationService:
         if result.audit is not None:
             self._store.save_preferences(member_id, result.value, result.audit)
         return result
+
+
+@attrs.frozen
+class _Outcome:
+    mark: OutboxMark
+    kind: str  # sent, retried, failed or dropped: where TickReport lists it
 
 
 @attrs.frozen

@@ -53,14 +53,14 @@ from notifpolicy._errors import (
     ValidationError,
 )
 from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxStatus
+from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus, WakeUp
 from notifpolicy._preferences import MemberPreferences
 from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 from notifpolicy._webhook import allowed_hosts
 
-__all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresStore"]
+__all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresListener", "PostgresStore"]
 
 T = TypeVar("T")
 
@@ -127,6 +127,21 @@ MIGRATIONS: tuple[LiteralString, ...] = (
     """
     ALTER TABLE {s}.outbox ADD COLUMN unsubscribe_url text;
     """,
+    # 3: each workspace's next wake-up, for the worker loop.  Every workspace the schema knows
+    # already is due at once: the first worker ticks it and writes its real wake-up.
+    """
+    CREATE TABLE {s}.wakeups (
+        workspace_id text PRIMARY KEY,
+        wake_at timestamptz,
+        generation bigint NOT NULL
+    );
+    CREATE INDEX wakeups_by_time ON {s}.wakeups (wake_at) WHERE wake_at IS NOT NULL;
+    CREATE INDEX outbox_by_status_due ON {s}.outbox (status, due_at);
+    INSERT INTO {s}.wakeups (workspace_id, wake_at, generation)
+        SELECT workspace_id, '1970-01-01 00:00:00+00'::timestamptz, 1 FROM {s}.settings
+        UNION SELECT workspace_id, '1970-01-01 00:00:00+00'::timestamptz, 1 FROM {s}.outbox
+        WHERE status IN ('pending', 'held');
+    """,
 )
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -186,6 +201,10 @@ class PostgresStore:
         # kept as the full allowed set, as in the SQLite adapter.
         self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
         self._quoted = sql.Identifier(schema)
+        self._conninfo = conninfo
+        self.channel = f"notifpolicy_{schema}"[:63]
+        """The ``LISTEN``/``NOTIFY`` channel: every write that lowers a workspace's wake-up
+        notifies it with the workspace id, when its transaction commits."""
         self._queries: dict[tuple[str, str], sql.Composed] = {}
         self._seen_lock = threading.Lock()
         # The last settings document read per workspace and its value, as in the SQLite
@@ -307,6 +326,77 @@ class PostgresStore:
             return None
         return self.schema_version
 
+    # -- wake-ups -------------------------------------------------------------------------------
+
+    def _lower(self, cur: psycopg.Cursor[Any], wakes: Iterable[tuple[str, dt.datetime]]) -> None:
+        """Lower each ``(workspace_id, at)`` wake-up and notify the workers, in the caller's
+        transaction (the notification is delivered when it commits).  Workspaces in order, so
+        two writers never wait for each other's rows in opposite orders."""
+        ordered = sorted(wakes)
+        if not ordered:
+            return
+        cur.executemany(
+            self._q(
+                "INSERT INTO {s}.wakeups AS w (workspace_id, wake_at, generation) "
+                "VALUES (%s, %s, 1) ON CONFLICT (workspace_id) DO UPDATE SET "
+                "wake_at = LEAST(w.wake_at, excluded.wake_at), generation = w.generation + 1"
+            ),
+            ordered,
+        )
+        cur.execute(
+            "SELECT pg_notify(%s, ws) FROM unnest(%s::text[]) AS ws",
+            (self.channel, [ws for ws, _ in ordered]),
+        )
+
+    def wake(self, workspace_id: str, at: dt.datetime) -> None:
+        when = _utc(at, "at")
+        with self._write("wake the workspace") as cur:
+            self._lower(cur, [(workspace_id, when)])
+
+    def due_workspaces(
+        self, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+    ) -> tuple[WakeUp, ...]:
+        # Workspaces another worker is taking right now are skipped, not waited for.
+        query = self._q(
+            "WITH due AS (SELECT workspace_id, wake_at AS was FROM {s}.wakeups "
+            "WHERE wake_at <= %s ORDER BY wake_at, workspace_id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED) "
+            "UPDATE {s}.wakeups AS w SET wake_at = %s, generation = w.generation + 1 "
+            "FROM due WHERE w.workspace_id = due.workspace_id "
+            "RETURNING w.workspace_id, due.was, w.generation"
+        )
+        args = (_utc(now, "now"), max(limit, 0), _utc(lease_until, "lease_until"))
+        with self._write("take due workspaces") as cur:
+            rows = cur.execute(query, args).fetchall()
+        rows.sort(key=lambda r: (r[1], r[0]))
+        return tuple(WakeUp(ws, was, generation) for ws, was, generation in rows)
+
+    def set_wake_at(self, workspace_id: str, at: dt.datetime | None, *, generation: int) -> None:
+        when = None if at is None else _utc(at, "at")
+        with self._write("set the wake-up") as cur:
+            cur.execute(
+                self._q(
+                    "INSERT INTO {s}.wakeups AS w (workspace_id, wake_at, generation) "
+                    "VALUES (%s, %s, 0) ON CONFLICT (workspace_id) DO UPDATE SET wake_at = "
+                    "CASE WHEN w.generation = %s THEN excluded.wake_at "
+                    "ELSE LEAST(w.wake_at, excluded.wake_at) END"
+                ),
+                (workspace_id, when, generation),
+            )
+
+    def earliest_wake_at(self) -> dt.datetime | None:
+        rows = self._read(
+            "the wake-ups",
+            self._q("SELECT min(wake_at) FROM {s}.wakeups WHERE wake_at IS NOT NULL"),
+        )
+        return cast(dt.datetime | None, rows[0][0])
+
+    def listen(self) -> PostgresListener:
+        """A connection of its own, listening (``LISTEN``) on :attr:`channel`: the worker
+        loop sleeps in :meth:`PostgresListener.wait` until new work or new settings arrive.
+        Close it."""
+        return PostgresListener(self._conninfo, self.channel)
+
     # -- settings and preferences ---------------------------------------------------------------
 
     def get_settings(self, workspace_id: str) -> WorkspaceSettings:
@@ -353,6 +443,7 @@ class PostgresStore:
                 key=(audit.workspace_id,),
                 doc=doc,
             )
+            self._lower(cur, [(audit.workspace_id, _utc(audit.at, "audit.at"))])
 
     def get_preferences(self, workspace_id: str, member_id: str) -> MemberPreferences:
         rows = self._read(
@@ -543,6 +634,11 @@ class PostgresStore:
                 ),
                 rows,
             )
+            earliest: dict[str, dt.datetime] = {}
+            for r in rows:
+                if r[8] in (_PENDING, _HELD):
+                    earliest[r[1]] = min(r[7], earliest.get(r[1], r[7]))
+            self._lower(cur, earliest.items())
 
     def lease_due(
         self,
@@ -552,7 +648,9 @@ class PostgresStore:
         *,
         lease_until: dt.datetime,
         channels: Collection[Channel] | None = None,
+        enqueue: Sequence[OutboxItem] = (),
     ) -> tuple[OutboxItem, ...]:
+        added = [_item_row(i) for i in enqueue]  # checked before anything is written
         args: list[Any] = [workspace_id, _PENDING, _utc(now, "now")]
         where: LiteralString = ""
         if channels is not None:
@@ -574,6 +672,7 @@ class PostgresStore:
             where,
         )
         with self._write("lease due items") as cur:
+            self._insert(cur, added)
             rows = cur.execute(query, args).fetchall()
         rows.sort(key=lambda r: (r[8], r[0]))  # oldest first, as they were before the lease
         # Unreadable rows are leased too: reported now, they come back when the lease ends
@@ -623,42 +722,168 @@ class PostgresStore:
         return _items(rows)
 
     def mark_sent(self, item: OutboxItem, at: dt.datetime) -> bool:
-        return self._mark(item, "status = %s, last_error = NULL", (OutboxStatus.SENT.value,))
-
-    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
         return self._mark(
             item,
-            "status = %s, last_error = %s, due_at = %s",
-            (_PENDING, error, _utc(retry_at, "retry_at")),
+            "status = %s, last_error = NULL, attempts = attempts + 1",
+            (OutboxStatus.SENT.value,),
         )
 
-    def mark_failed(self, item: OutboxItem, error: str) -> bool:
-        return self._mark(item, "status = %s, last_error = %s", (OutboxStatus.FAILED.value, error))
+    def mark_retry(self, item: OutboxItem, retry_at: dt.datetime, error: str) -> bool:
+        when = _utc(retry_at, "retry_at")
+        return self._mark(
+            item,
+            "status = %s, last_error = %s, due_at = %s, attempts = attempts + 1",
+            (_PENDING, error, when),
+            wake_at=when,
+        )
 
-    def _mark(self, item: OutboxItem, assignments: LiteralString, args: tuple[Any, ...]) -> bool:
-        if item.leased_until is None:
-            raise StorageError(
-                f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
-                "returned (they carry the lease they were taken under)"
-            )
+    def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
+        leases = [_lease_of(mark.item) for mark in marks]
+        results = []
+        with self._write("record the outcomes") as cur:
+            for mark, lease in zip(marks, leases, strict=True):
+                item = mark.item
+                # A retry moves due_at; a final outcome leaves it (the mark checked which).
+                due = lease if mark.retry_at is None else _utc(mark.retry_at, "mark.retry_at")
+                cur.execute(
+                    self._q(
+                        "UPDATE {s}.outbox SET status = %s, last_error = %s, due_at = %s, "
+                        "attempts = attempts + 1 "
+                        "WHERE id = %s AND status = %s AND due_at = %s AND attempts = %s"
+                    ),
+                    (
+                        mark.status.value,
+                        mark.error,
+                        due,
+                        item.id,
+                        _PENDING,
+                        lease,
+                        item.attempts,
+                    ),
+                )
+                done = cur.rowcount == 1
+                if not done:
+                    cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
+                    if cur.fetchone() is None:
+                        raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+                elif mark.retry_at is not None:
+                    self._lower(cur, [(item.workspace_id, due)])
+                results.append(done)
+        return tuple(results)
+
+    def release(self, item: OutboxItem) -> bool:
+        was = _utc(item.due_at, "item.due_at")
+        return self._mark(item, "due_at = %s", (was,), wake_at=was)
+
+    def mark_failed(self, item: OutboxItem, error: str) -> bool:
+        return self._mark(
+            item,
+            "status = %s, last_error = %s, attempts = attempts + 1",
+            (OutboxStatus.FAILED.value, error),
+        )
+
+    def _mark(
+        self,
+        item: OutboxItem,
+        assignments: LiteralString,
+        args: tuple[Any, ...],
+        *,
+        wake_at: dt.datetime | None = None,
+    ) -> bool:
+        """Fenced: ``assignments`` (which count the attempt, or not) land only under the
+        item's lease."""
+        _lease_of(item)
         with self._write("record the outcome") as cur:
             # Fenced: the row changes only while it is still pending under the lease this item
             # was taken with (a later lease moved due_at; an earlier mark raised attempts).
             # The UPDATE locks the row, so a concurrent lease_due skips it until we commit.
             cur.execute(
                 self._q(
-                    "UPDATE {s}.outbox SET {where}, attempts = attempts + 1 "
+                    "UPDATE {s}.outbox SET {where} "
                     "WHERE id = %s AND status = %s AND due_at = %s AND attempts = %s",
                     assignments,
                 ),
                 (*args, item.id, _PENDING, item.leased_until, item.attempts),
             )
             if cur.rowcount == 1:
+                if wake_at is not None:
+                    self._lower(cur, [(item.workspace_id, wake_at)])
                 return True
             cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
             if cur.fetchone() is None:
                 raise StorageError(f"outbox item {_quote(item.id)} does not exist")
             return False
+
+    # -- operating it ---------------------------------------------------------------------------
+
+    def failed_items(
+        self, workspace_id: str | None = None, *, limit: int = 100
+    ) -> tuple[OutboxItem, ...]:
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT {cols} FROM {s}.outbox WHERE status = %s "
+                "AND (%s::text IS NULL OR workspace_id = %s) ORDER BY seq LIMIT %s"
+            ),
+            (OutboxStatus.FAILED.value, workspace_id, workspace_id, max(limit, 0)),
+        )
+        return _items(rows)
+
+    def requeue(self, workspace_id: str, item_id: str, *, now: dt.datetime) -> bool:
+        at = _utc(now, "now")
+        with self._write("requeue") as cur:
+            cur.execute(
+                self._q(
+                    "UPDATE {s}.outbox SET status = %s, due_at = %s, attempts = 0 "
+                    "WHERE id = %s AND workspace_id = %s AND status = %s"
+                ),
+                (_PENDING, at, item_id, workspace_id, OutboxStatus.FAILED.value),
+            )
+            if cur.rowcount == 1:
+                self._lower(cur, [(workspace_id, at)])
+                return True
+            cur.execute(
+                self._q("SELECT 1 FROM {s}.outbox WHERE id = %s AND workspace_id = %s"),
+                (item_id, workspace_id),
+            )
+            if cur.fetchone() is None:
+                raise StorageError(
+                    f"outbox item {_quote(item_id)} does not exist in workspace "
+                    f"{_quote(workspace_id)}"
+                )
+            return False
+
+    def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
+        rows = self._read(
+            "the outbox",
+            self._q(
+                "SELECT count(*) FILTER (WHERE status = %s), count(*) FILTER (WHERE status = %s) "
+                "FROM {s}.outbox WHERE status IN (%s, %s) "
+                "AND (%s::text IS NULL OR workspace_id = %s)"
+            ),
+            (
+                _PENDING,
+                OutboxStatus.FAILED.value,
+                _PENDING,
+                OutboxStatus.FAILED.value,
+                workspace_id,
+                workspace_id,
+            ),
+        )
+        oldest = self._read(
+            "the outbox",
+            self._q(
+                "SELECT id, due_at FROM {s}.outbox WHERE status = %s "
+                "AND (%s::text IS NULL OR workspace_id = %s) ORDER BY due_at, seq LIMIT 1"
+            ),
+            (_PENDING, workspace_id, workspace_id),
+        )
+        return OutboxStats(
+            pending=rows[0][0],
+            failed=rows[0][1],
+            oldest_pending_id=oldest[0][0] if oldest else None,
+            oldest_pending_due_at=oldest[0][1] if oldest else None,
+        )
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(
@@ -667,6 +892,38 @@ class PostgresStore:
             (workspace_id,),
         )
         return _items(rows)
+
+
+class PostgresListener:
+    """One connection, outside the store's pool, listening on the store's channel."""
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        try:
+            self._conn = psycopg.connect(conninfo, autocommit=True)
+            self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot listen for new work: {_describe(exc)}") from exc
+
+    def wait(self, timeout: float) -> bool:
+        """Up to ``timeout`` seconds for a notification; ``True`` when one (or more) came."""
+        try:
+            got = any(True for _ in self._conn.notifies(timeout=max(timeout, 0.0), stop_after=1))
+            if got:  # the others that queued up meanwhile say the same: take them too
+                for _ in self._conn.notifies(timeout=0.0):
+                    pass
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot listen for new work: {_describe(exc)}") from exc
+        return got
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> PostgresListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:
@@ -745,6 +1002,15 @@ def _audit_entry(d: Any) -> AuditEntry:
         d["version_after"],
         tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
     )
+
+
+def _lease_of(item: OutboxItem) -> dt.datetime:
+    if item.leased_until is None:
+        raise StorageError(
+            f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
+            "returned (they carry the lease they were taken under)"
+        )
+    return item.leased_until
 
 
 def _preferences_row(workspace_id: str, member_id: str) -> str:

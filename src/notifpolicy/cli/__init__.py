@@ -1,4 +1,5 @@
-"""The ``notifpolicy`` command: check, explain, schedule, simulate and diff workspace settings.
+"""The ``notifpolicy`` command: check, explain, schedule, simulate and diff workspace settings;
+``outbox`` operates a SQLite store's outbox.
 
 Each command lives in its own module and registers itself with :func:`build_parser`; every one
 takes ``--json`` for machine-readable output.  Exit codes are in :mod:`notifpolicy.cli._common`:
@@ -16,12 +17,12 @@ from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from notifpolicy._version import __version__
-from notifpolicy.cli import _check, _diff, _explain, _schedule, _simulate
+from notifpolicy.cli import _check, _diff, _explain, _outbox, _schedule, _simulate
 from notifpolicy.cli._common import EXIT_USAGE, CommandError, Output, encodable
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (_check, _explain, _schedule, _simulate, _diff)
+_COMMANDS = (_check, _explain, _schedule, _simulate, _diff, _outbox)
 _JSON_FLAG = "--json"
 
 
