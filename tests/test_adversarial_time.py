@@ -148,6 +148,7 @@ SCHEDULES = st.one_of(
     ),
 )
 
+
 @adversarial(ci_examples=13_500)
 @given(
     schedule=SCHEDULES,
