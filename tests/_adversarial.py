@@ -202,7 +202,7 @@ values = st.recursive(
         st.dictionaries(keys, inner, max_size=4),
         st.frozensets(st.integers() | texts, max_size=3),
     ),
-    max_leaves=10,
+    max_leaves=6,
 )
 """Any value a host could pass: scalars, containers, deep nesting, huge and odd leaves."""
 

@@ -42,7 +42,7 @@ from ._adversarial import (
 HOSTS = st.sampled_from([(), ("hooks.example.org",)]) | st.lists(texts, max_size=2)
 
 
-@adversarial(ci_examples=8_000)
+@adversarial(ci_examples=7_000)
 @given(doc=settings_documents | documents, hosts=HOSTS)
 def test_settings_from_dict(doc, hosts):
     loaded = obeys_law(lambda: WorkspaceSettings.from_dict(doc, extra_webhook_hosts=hosts))
@@ -51,19 +51,19 @@ def test_settings_from_dict(doc, hosts):
         assert WorkspaceSettings.from_dict(loaded.to_dict(), extra_webhook_hosts=hosts) == loaded
 
 
-@adversarial(ci_examples=5_000)
+@adversarial(ci_examples=4_000)
 @given(text=json_texts | st.binary(max_size=40) | values)
 def test_settings_from_json(text):
     obeys_law(lambda: WorkspaceSettings.from_json(text))
 
 
-@adversarial(ci_examples=4_000)
+@adversarial(ci_examples=3_000)
 @given(text=toml_texts | values)
 def test_settings_from_toml(text):
     obeys_law(lambda: WorkspaceSettings.from_toml(text))
 
 
-@adversarial(ci_examples=6_000)
+@adversarial(ci_examples=5_500)
 @given(doc=preference_documents | documents, lenient=st.booleans())
 def test_preferences_from_dict_and_from_stored(doc, lenient):
     if lenient:
@@ -129,7 +129,7 @@ EVENT_ARGS = st.one_of(
 )
 
 
-@adversarial(ci_examples=20_000)
+@adversarial(ci_examples=25_000)
 @given(args=EVENT_ARGS)
 def test_event_constructors(args):
     cls, kwargs = args

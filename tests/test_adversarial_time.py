@@ -149,7 +149,7 @@ SCHEDULES = st.one_of(
 )
 
 
-@adversarial(ci_examples=15_000)
+@adversarial(ci_examples=13_500)
 @given(
     schedule=SCHEDULES,
     at=INSTANTS,
