@@ -237,3 +237,21 @@ def test_non_overridable_kinds_ignore_overrides(settings, prefs):
         )
         assert r.enabled is settings.escalation.unassigned.enabled
         assert r.locked
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "code"),
+    [
+        ({"mention": {"slack": True}}, "overrides.mention.slack", "choice"),
+        ({"mention": {"fax": False}}, "overrides.mention.fax", "choice"),
+        ({"mention": {"email": 1}}, "overrides.mention.email", "type"),
+        ({"mention": "off"}, "overrides.mention", "type"),
+        ({"mention": {1: True}}, "overrides.mention.1", "type"),
+    ],
+)
+def test_the_plain_constructor_checks_the_shape(overrides, path, code):
+    """Hand-built values are checked too: a bool per member channel or "*", nothing else (kind
+    names are checked against a registry where one is given: from_dict, from_stored, saves)."""
+    with pytest.raises(ValidationError) as info:
+        MemberPreferences(overrides)
+    assert [(p.path, p.code) for p in info.value.problems] == [(path, code)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notifpolicy._errors import Problem, ValidationError
+from notifpolicy._errors import Problem, ValidationError, key_path
 
 __all__ = ["MAX_DEPTH", "merge_patch"]
 
@@ -56,12 +56,12 @@ def _merge(target: object, patch: Mapping[Any, Any], path: str, depth: int) -> d
     # The target's keys keep their order; keys new in the patch come after them.
     for key, value in base.items():
         if key not in patch:
-            out[key] = _copy(value, _join(path, key), depth + 1)
+            out[key] = _copy(value, key_path(path, key), depth + 1)
         elif patch[key] is not None:
-            out[key] = _apply(value, patch[key], _join(path, key), depth + 1)
+            out[key] = _apply(value, patch[key], key_path(path, key), depth + 1)
     for key, value in patch.items():
         if key not in base and value is not None:
-            out[key] = _apply(_ABSENT, value, _join(path, key), depth + 1)
+            out[key] = _apply(_ABSENT, value, key_path(path, key), depth + 1)
     return out
 
 
@@ -74,15 +74,11 @@ def _apply(target: object, value: object, path: str, depth: int) -> Any:
 def _copy(value: object, path: str, depth: int) -> Any:
     if isinstance(value, Mapping):
         _check_depth(path, depth)
-        return {k: _copy(v, _join(path, k), depth + 1) for k, v in value.items()}
+        return {k: _copy(v, key_path(path, k), depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         _check_depth(path, depth)
         return [_copy(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     return value
-
-
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
 
 
 def _check_depth(path: str, depth: int) -> None:

@@ -62,6 +62,11 @@ class EffectivePreference:
     locked: bool
 
 
+# What a member override may name: every channel ("*") or one member channel (never Slack, which
+# is the workspace's).
+_OVERRIDE_KEYS = (ALL_CHANNELS, *sorted(c.value for c in MEMBER_CHANNELS))
+
+
 def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
     # Canonical: a bare bool is {"*": bool}; a kind with no channel entries is a no-op, dropped.
     # The constructor checks shapes only (kind and channel names are checked when loading and
@@ -77,7 +82,13 @@ def _to_overrides(value: Mapping[str, Mapping[str, bool] | bool]) -> Overrides:
                 path, "type", f"must be a kind name with a bool or a mapping, got {quote(chans)}"
             )
         for channel, enabled in chans.items():
-            if not isinstance(channel, str) or not isinstance(enabled, bool):
+            if not isinstance(channel, str) or channel not in _OVERRIDE_KEYS:
+                raise ValidationError.single(
+                    f"{path}.{_key(channel)}",
+                    "choice" if isinstance(channel, str) else "type",
+                    f"must be a member channel ({', '.join(_OVERRIDE_KEYS)}), got {quote(channel)}",
+                )
+            if not isinstance(enabled, bool):
                 raise ValidationError.single(
                     f"{path}.{_key(channel)}",
                     "type",
