@@ -180,3 +180,11 @@ def test_dicts_with_odd_keys(data):
     obeys_law(lambda: WorkspaceSettings.from_dict(data))
     obeys_law(lambda: MemberPreferences.from_dict(data))
     obeys_law(lambda: MemberPreferences.from_dict({"overrides": data}))
+
+
+@adversarial(ci_examples=2_000)
+@given(doc=documents | values)
+def test_members_and_rosters_from_dict(doc):
+    obeys_law(lambda: Member.from_dict(doc))
+    obeys_law(lambda: Roster.from_dict(doc))
+    obeys_law(lambda: Roster.from_dict({"members": [doc, doc]}))

@@ -102,3 +102,66 @@ def test_every_problem_of_a_member_at_once():
     with pytest.raises(ValidationError) as info:
         Member("", Role.AGENT, email="not an address", language="Dutch")
     assert [p.path for p in info.value.problems] == ["member.id", "member.email", "member.language"]
+
+
+def test_a_member_from_plain_data():
+    member = Member.from_dict(
+        {
+            "id": "ann",
+            "role": "admin",
+            "display_name": "Ann",
+            "active": False,
+            "channels": ["email", "push"],
+            "email": "ann@example.org",
+            "language": "nl",
+        }
+    )
+    assert member == Member(
+        "ann",
+        Role.ADMIN,
+        "Ann",
+        active=False,
+        channels=[Channel.EMAIL, Channel.PUSH],
+        email="ann@example.org",
+        language="nl",
+    )
+    assert Member.from_dict({"id": "bo"}) == Member("bo", Role.AGENT)
+
+
+def test_member_from_dict_reports_every_problem_with_its_path():
+    with pytest.raises(ValidationError) as info:
+        Member.from_dict(
+            {
+                "id": "",
+                "role": "boss",
+                "channels": ["sms", "email", "email"],
+                "active": "yes",
+                "email": "not an address",
+                "nickname": "x",
+            }
+        )
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("nickname", "unknown_key"),
+        ("role", "choice"),
+        ("channels[0]", "choice"),
+        ("channels[2]", "duplicate"),
+        ("id", "type"),
+        ("active", "type"),
+        ("email", "type"),
+    ]
+
+
+def test_a_roster_from_plain_data_with_a_repeated_id():
+    roster = Roster.from_dict({"members": [{"id": "ann"}, {"id": "bo", "role": "owner"}]})
+    assert [m.id for m in roster] == ["ann", "bo"]
+    with pytest.raises(ValidationError) as info:
+        Roster.from_dict({"members": [{"id": "a"}, {"id": "a"}, {"id": "b", "role": 1}], "x": 2})
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("x", "unknown_key"),
+        ("members[1].id", "duplicate"),
+        ("members[2].role", "type"),
+    ]
+    bad: object
+    for bad in (None, [], {"members": "x"}):
+        with pytest.raises(ValidationError):
+            Roster.from_dict(bad)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from notifpolicy._catalog import LANGUAGE_CODE
-from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 
@@ -109,6 +109,25 @@ class Member:
         """The display name, or the id when there is none."""
         return self.display_name or self.id
 
+    @classmethod
+    def from_dict(cls, data: object) -> Member:
+        """A member from a host's plain data, strictly: every problem at once, with its path.
+
+        Keys: ``id`` (required), ``role`` (``owner``, ``admin`` or ``agent``; default
+        ``agent``), ``display_name``, ``active`` (default true), ``channels`` (a list of
+        ``in_app``, ``email``, ``push``; default all three), ``email``, ``language``.  No
+        coercion, unknown keys refused, as the settings loader does.
+
+        >>> Member.from_dict({"id": "ann", "role": "admin", "channels": ["email"]})
+        Member(id='ann', role=<Role.ADMIN: 'admin'>, display_name='', active=True, \
+channels=frozenset({<Channel.EMAIL: 'email'>}), email=None, language=None)
+        """
+        problems = ProblemList()
+        member = _read_member(data, "", problems)
+        if member is None:
+            raise ValidationError(problems)
+        return member
+
 
 # Anything that could end a header or start a second address is refused: the address goes
 # into an email's To header, and "a@x.org\r\nBcc: b@y.org" or "a@x.org, b@y.org" would send
@@ -162,11 +181,127 @@ def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str
     return FrozenMap(members)
 
 
+_MEMBER_KEYS = ("id", "role", "display_name", "active", "channels", "email", "language")
+_ROLE_NAMES = tuple(r.value for r in Role)
+_CHANNEL_NAMES = tuple(c.value for c in Channel if c is not Channel.SLACK)
+
+
+def _read_member(item: object, path: str, problems: ProblemList) -> Member | None:
+    """``item`` as a Member, or ``None`` with its problems added (paths under ``path``)."""
+    if not isinstance(item, Mapping):
+        problems.append(Problem(path, "type", f"must be a table with an id, got {quote(item)}"))
+        return None
+    before = problems.total
+    for key in item:
+        if key not in _MEMBER_KEYS:
+            problems.append(
+                Problem(
+                    key_path(path, key), "unknown_key", f"expected one of {', '.join(_MEMBER_KEYS)}"
+                )
+            )
+    role = item.get("role", Role.AGENT.value)
+    if not isinstance(role, str) or role not in _ROLE_NAMES:
+        problems.append(
+            Problem(
+                key_path(path, "role"),
+                "choice" if isinstance(role, str) else "type",
+                f"must be one of {', '.join(_ROLE_NAMES)}, got {quote(role)}",
+            )
+        )
+    channels = item.get("channels", list(_CHANNEL_NAMES))
+    if not isinstance(channels, list | tuple):
+        problems.append(
+            Problem(
+                key_path(path, "channels"),
+                "type",
+                f"must be a list of {', '.join(_CHANNEL_NAMES)}, got {quote(channels)}",
+            )
+        )
+        channels = []
+    for j, channel in enumerate(channels):
+        where = f"{key_path(path, 'channels')}[{j}]"
+        if not isinstance(channel, str) or channel not in _CHANNEL_NAMES:
+            problems.append(
+                Problem(
+                    where,
+                    "choice" if isinstance(channel, str) else "type",
+                    f"must be one of {', '.join(_CHANNEL_NAMES)}, got {quote(channel)}",
+                )
+            )
+        elif list(channels).index(channel) != j:
+            problems.append(Problem(where, "duplicate", f"{quote(channel)} is listed twice"))
+    name = item.get("display_name", "")
+    if not isinstance(name, str):
+        problems.append(
+            Problem(key_path(path, "display_name"), "type", f"must be a string, got {quote(name)}")
+        )
+        name = ""
+    malformed = problems.total > before
+    try:
+        # Built even when the role or a channel was wrong (with a stand-in, already reported),
+        # so that the other fields' problems are reported too: every problem at once.
+        member = Member(
+            item.get("id"),  # type: ignore[arg-type]  # Member checks it
+            Role(role) if role in _ROLE_NAMES else Role.AGENT,
+            name,
+            active=item.get("active", True),
+            channels=[Channel(c) for c in channels if isinstance(c, str) and c in _CHANNEL_NAMES],
+            email=item.get("email"),
+            language=item.get("language"),
+        )
+    except ValidationError as exc:
+        # Member names its fields `member.<field>`: here they are keys of `item`.
+        for problem in exc.problems:
+            field = problem.path.removeprefix("member.")
+            problems.append(attrs.evolve(problem, path=key_path(path, field)))
+        return None
+    return None if malformed else member
+
+
 @attrs.frozen
 class Roster:
     """The workspace's members, by id, in the order the host gave them."""
 
     members: FrozenMap[str, Member] = attrs.field(converter=_to_members)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Roster:
+        """A roster from a host's plain data, ``{"members": [{...}, ...]}`` (each member as
+        :meth:`Member.from_dict` reads it): every problem at once, a repeated id included.
+
+        >>> roster = Roster.from_dict({"members": [{"id": "ann"}, {"id": "bo", "role": "owner"}]})
+        >>> [(m.id, m.role.value) for m in roster]
+        [('ann', 'agent'), ('bo', 'owner')]
+        """
+        problems = ProblemList()
+        if not isinstance(data, Mapping):
+            raise ValidationError.single(
+                "", "type", f"must be a table with a list of members, got {quote(data)}"
+            )
+        for key in data:
+            if key != "members":
+                problems.append(Problem(key_path("", key), "unknown_key", "expected members"))
+        items = data.get("members", [])
+        if not isinstance(items, list | tuple):
+            problems.append(
+                Problem("members", "type", f"must be a list of tables, got {quote(items)}")
+            )
+            items = []
+        members: list[Member] = []
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            member = _read_member(item, f"members[{i}]", problems)
+            if member is None:
+                continue
+            if member.id in seen:
+                problems.append(
+                    Problem(f"members[{i}].id", "duplicate", f"{quote(member.id)} is listed twice")
+                )
+            seen.add(member.id)
+            members.append(member)
+        if problems:
+            raise ValidationError(problems)
+        return cls(members)
 
     def __iter__(self) -> Iterator[Member]:
         return iter(self.members.values())
