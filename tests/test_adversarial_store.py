@@ -11,9 +11,11 @@ Corrupt rows that are not JSON at all, and corrupt audit and outbox rows, are a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,18 @@ from ._adversarial import (
 )
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@contextlib.contextmanager
+def _raw(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain connection to the store's file, committed and closed at the end (a bare
+    ``with sqlite3.connect()`` commits but does not close: Python 3.13 warns about that)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -55,7 +69,7 @@ def db_path(tmp_path: Path) -> Path:
                 for ws in ("bad", "good")
             ]
         )
-    with sqlite3.connect(path) as raw:
+    with _raw(path) as raw:
         for ws in ("bad", "good"):
             doc = json.dumps(WorkspaceSettings().to_dict())
             raw.execute(
@@ -91,7 +105,7 @@ def db_path(tmp_path: Path) -> Path:
 def _corrupt(path: Path, sql: str, value: object) -> bool:
     """Run ``sql`` with ``value``; False when it cannot be stored (NULL in a NOT NULL column,
     or text with a lone surrogate, which sqlite3 cannot encode either)."""
-    with sqlite3.connect(path) as raw:
+    with _raw(path) as raw:
         try:
             raw.execute(sql, (value,))
         except (sqlite3.IntegrityError, UnicodeEncodeError):
@@ -100,7 +114,7 @@ def _corrupt(path: Path, sql: str, value: object) -> bool:
 
 
 def _snapshot(path: Path) -> list[object]:
-    with sqlite3.connect(path) as raw:
+    with _raw(path) as raw:
         return [
             raw.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608 -- constants
             for table in ("settings", "preferences", "audit", "outbox", "ledger")
@@ -163,7 +177,7 @@ def test_rows_that_are_not_json(db_path, text, column):
     ),
 )
 def test_outbox_rows(db_path, column, value):
-    with sqlite3.connect(db_path) as raw:
+    with _raw(db_path) as raw:
         (original,) = raw.execute(
             f"SELECT {column} FROM outbox WHERE workspace_id = 'bad'"  # noqa: S608 -- constants
         ).fetchone()
@@ -179,7 +193,7 @@ def test_outbox_rows(db_path, column, value):
 @given(doc=json_texts | JSON_DOCUMENTS, n=st.integers(0, 10**9))
 def test_audit_rows(db_path, doc, n):
     # The audit log is append-only (a trigger refuses UPDATE): a corrupt entry is appended.
-    with sqlite3.connect(db_path) as raw:
+    with _raw(db_path) as raw:
         try:
             raw.execute(
                 "INSERT OR IGNORE INTO audit (workspace_id, key, doc) VALUES ('bad', ?, ?)",

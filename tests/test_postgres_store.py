@@ -355,7 +355,13 @@ def good_settings(**changes: object) -> str:
 
 @pytest.mark.parametrize(
     ("doc", "why"),
-    [(DEEP, "RecursionError"), ("[]", "ValidationError"), ('{"timezone": "Mars/X"}', "Valid")],
+    # How far a 100,000-deep document gets depends on the interpreter's JSON decoder (3.11 and
+    # 3.12 run out of stack while decoding it; 3.13 decodes it, and the loader refuses it).
+    [
+        (DEEP, ("RecursionError", "ValidationError")),
+        ("[]", ("ValidationError",)),
+        ('{"timezone": "Mars/X"}', ("Valid",)),
+    ],
     ids=["deep", "not-an-object", "invalid"],
 )
 def test_unreadable_settings_name_their_row(postgres_conninfo, store, doc, why):
@@ -364,7 +370,7 @@ def test_unreadable_settings_name_their_row(postgres_conninfo, store, doc, why):
     with pytest.raises(StorageError) as caught:
         store.get_settings("ws")
     assert "settings row workspace_id='ws': cannot be read" in str(caught.value)
-    assert why in str(caught.value)
+    assert any(reason in str(caught.value) for reason in why)
     check_bounded(caught.value)
     assert store.get_settings("other").timezone == "Europe/Amsterdam"
 
