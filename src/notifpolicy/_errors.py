@@ -359,6 +359,11 @@ class ValidationError(NotifPolicyError, ValueError):
                 lines.append(f"  ... and {self.omitted} more")
         return "\n".join(lines)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An exception pickles as ``cls(*args)``; our args are the rendered message, so say how
+        # to build it again (a worker process sends errors to its parent this way).
+        return (_rebuild_validation_error, (type(self), self.problems, self.omitted))
+
 
 class PermissionDenied(NotifPolicyError):  # noqa: N818 -- the spec's name; Django uses it too
     """The actor may not do this (for example, an agent saving workspace settings).
@@ -373,10 +378,14 @@ class ConflictError(NotifPolicyError):
     def __init__(self, *, expected: int, actual: int, what: str = "settings") -> None:
         self.expected = expected
         self.actual = actual
+        self.what = what
         super().__init__(
             f"{what}: the draft was based on version {expected}, "
             f"but version {actual} is saved; reload and apply the change again"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_conflict_error, (type(self), self.expected, self.actual, self.what))
 
 
 class StorageError(NotifPolicyError):
@@ -405,6 +414,21 @@ class UnreadableRowsError(StorageError):
             + (f"; and {more} more" if more > 0 else "")
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors, self.readable))
+
 
 class TransportError(NotifPolicyError):
     """A delivery transport was misused or misconfigured."""
+
+
+def _rebuild_validation_error(
+    cls: type[ValidationError], problems: tuple[Problem, ...], omitted: int
+) -> ValidationError:
+    return cls(problems, omitted=omitted)
+
+
+def _rebuild_conflict_error(
+    cls: type[ConflictError], expected: int, actual: int, what: str
+) -> ConflictError:
+    return cls(expected=expected, actual=actual, what=what)
