@@ -77,8 +77,10 @@ class EscalationRule:
     after_minutes: int = 30
 
     def __attrs_post_init__(self) -> None:
-        raise_if("escalation.enabled", "type", check_bool(self.enabled))
-        raise_if("escalation.after_minutes", "range", check_minutes(self.after_minutes))
+        # A rule does not know which it is: its fields are named as they are in the rule (the
+        # loader says where the rule sits, `escalation.unassigned.after_minutes`).
+        raise_if("enabled", "type", check_bool(self.enabled))
+        raise_if("after_minutes", "range", check_minutes(self.after_minutes))
 
     @property
     def after(self) -> dt.timedelta:
