@@ -43,9 +43,11 @@ class OpeningRange:
             and self.start != self.end
         )
         if not ok:
+            # Same start and end is the reader's "empty_range"; anything else is out of range.
+            empty = is_int(self.start) and self.start == self.end
             raise ValidationError.single(
                 "business_hours",
-                "invalid_range",
+                "empty_range" if empty else "invalid_range",
                 f"an opening range needs start 0-1439 and end 0-1440 minutes, start != end; "
                 f"got {quote(self.start)}-{quote(self.end)}",
             )

@@ -430,7 +430,11 @@ def _enum(r: Reader, cls: type[_E], value: object, path: str) -> _E | None:
         return cls(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
-        r.problem(path, "type", f"must be one of {allowed}, got {quote(value)}")
+        r.problem(
+            path,
+            "choice" if isinstance(value, str) else "type",  # a name, or not a name at all
+            f"must be one of {allowed}, got {quote(value)}",
+        )
         return None
 
 
