@@ -24,8 +24,9 @@ from notifpolicy._business_clock import (
     from_us,
     to_us,
 )
-from notifpolicy._business_hours import BusinessHours, OpeningRange, parse_business_hours
+from notifpolicy._business_hours import BusinessHours, OpeningRange, read_business_hours
 from notifpolicy._errors import ValidationError
+from notifpolicy._loader import Reader
 
 UTC = dt.UTC
 AMS = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -35,8 +36,9 @@ US = dt.timedelta(microseconds=1)
 
 
 def hours_of(weekly: dict[str, list[list[str]]], closed: tuple[str, ...] = ()) -> BusinessHours:
-    hours, problems = parse_business_hours({"weekly": weekly, "closed_dates": list(closed)})
-    assert hours is not None, problems
+    r = Reader()
+    hours = read_business_hours(r, {"weekly": weekly, "closed_dates": list(closed)})
+    assert hours is not None, r.problems
     return hours
 
 

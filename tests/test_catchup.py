@@ -240,6 +240,41 @@ def test_bad_input_is_a_validation_error():
         catchup_text(build_catchups(held, **good)[0], language="fr")  # type: ignore[arg-type]
 
 
+def test_every_bad_argument_is_reported_at_once():
+    with pytest.raises(ValidationError) as info:
+        build_catchups(
+            ["held", 3],  # type: ignore[list-item]
+            workspace_id="",
+            settings={},  # type: ignore[arg-type]
+            roster=ROSTER,
+            preferences={},
+            now=dt.datetime(2026, 3, 3, 8),
+        )
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("workspace_id", "type"),
+        ("settings", "type"),
+        ("now", "naive_datetime"),
+        ("held[0]", "type"),
+        ("held[1]", "type"),
+    ]
+    assert str(info.value).startswith("5 problems:")
+
+
+def test_every_bad_preferences_value_of_a_due_member_is_reported_at_once():
+    held = held_during_the_night(settings())
+    with pytest.raises(ValidationError) as info:
+        build_catchups(
+            held,
+            workspace_id="w1",
+            settings=settings(),
+            roster=ROSTER,
+            preferences={"ann": {"mention": False}, "cy": "off"},  # type: ignore[dict-item]
+            now=MORNING,
+        )
+    paths = {p.path for p in info.value.problems}
+    assert paths == {"preferences['ann']", "preferences['cy']"}
+
+
 def test_host_kinds_and_languages_in_the_text():
     c = CatchUp("ann", MORNING, {"refund_requested": 2, "mention": 1}, ("c1",), (), (), "k")
     assert catchup_text(c) == "While quiet hours were on: refund_requested: 2, 1 mention."

@@ -244,6 +244,29 @@ def test_bad_input_is_a_validation_error():
             explain([], **{"roster": ROSTER, "settings": settings(), **kwargs})
 
 
+def test_every_bad_argument_is_reported_at_once():
+    with pytest.raises(ValidationError) as info:
+        explain(
+            ["not a decision", 3],  # type: ignore[list-item]
+            roster=[],  # type: ignore[arg-type]
+            settings=settings(),
+            language="fr",
+        )
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("roster", "type"),
+        ("language", "unknown_language"),
+        ("decisions[0]", "type"),
+        ("decisions[1]", "type"),
+    ]
+    assert str(info.value).startswith("4 problems:")
+
+
+def test_a_bad_catalog_and_a_bad_registry_are_reported_together():
+    with pytest.raises(ValidationError) as info:
+        explain([], roster=ROSTER, settings=settings(), catalog={}, kinds=[])  # type: ignore[arg-type]
+    assert [p.path for p in info.value.problems] == ["kinds", "catalog"]
+
+
 def test_every_reason_code_has_a_sentence_in_every_shipped_language():
     s = settings(QuietMode.DEFER)
     at = dt.datetime(2026, 3, 3, 7, tzinfo=UTC)

@@ -435,6 +435,17 @@ def test_no_warning_unless_both_enabled():
 # -- constructors -------------------------------------------------------------------------------
 
 
+def test_an_escalation_rule_names_its_own_fields_and_the_loader_names_the_rule():
+    with pytest.raises(ValidationError) as info:
+        EscalationRule(after_minutes=0)
+    assert [(p.path, p.code) for p in info.value.problems] == [("after_minutes", "range")]
+    with pytest.raises(ValidationError) as info:
+        WorkspaceSettings.from_dict({"escalation": {"unassigned": {"after_minutes": 0}}})
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("escalation.unassigned.after_minutes", "range")
+    ]
+
+
 def test_constructors_guard_their_invariants():
     with pytest.raises(ValidationError):
         EscalationRule(after_minutes=0)

@@ -14,9 +14,10 @@ import attrs
 
 from notifpolicy._errors import Problem, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
+from notifpolicy._loader import Reader, is_int
 from notifpolicy._timeutil import format_hhmm, parse_hhmm
 
-__all__ = ["DAY_KEYS", "MINUTES_PER_DAY", "BusinessHours", "OpeningRange", "parse_business_hours"]
+__all__ = ["DAY_KEYS", "MINUTES_PER_DAY", "BusinessHours", "OpeningRange", "read_business_hours"]
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -35,16 +36,18 @@ class OpeningRange:
 
     def __attrs_post_init__(self) -> None:
         ok = (
-            _is_int(self.start)
-            and _is_int(self.end)
+            is_int(self.start)
+            and is_int(self.end)
             and 0 <= self.start < MINUTES_PER_DAY
             and 0 <= self.end <= MINUTES_PER_DAY
             and self.start != self.end
         )
         if not ok:
+            # Same start and end is the reader's "empty_range"; anything else is out of range.
+            empty = is_int(self.start) and self.start == self.end
             raise ValidationError.single(
                 "business_hours",
-                "invalid_range",
+                "empty_range" if empty else "invalid_range",
                 f"an opening range needs start 0-1439 and end 0-1440 minutes, start != end; "
                 f"got {quote(self.start)}-{quote(self.end)}",
             )
@@ -61,10 +64,6 @@ class OpeningRange:
     def to_list(self) -> list[str]:
         end = "24:00" if self.end == MINUTES_PER_DAY else format_hhmm(_time(self.end))
         return [format_hhmm(_time(self.start)), end]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _time(minutes: int) -> dt.time:
@@ -112,7 +111,7 @@ def _weekly_problems(weekly: Mapping[int, tuple[OpeningRange, ...]]) -> list[Pro
     problems: list[Problem] = []
     spans: list[tuple[int, int, int]] = []  # (week minute start, end, day) on a 2-week line
     for day, ranges in weekly.items():
-        if not (_is_int(day) and 0 <= day <= 6):
+        if not (is_int(day) and 0 <= day <= 6):
             problems.append(
                 Problem(
                     "business_hours.weekly", "invalid_day", f"days must be 0-6, got {quote(day)}"
@@ -152,73 +151,75 @@ def _weekly_problems(weekly: Mapping[int, tuple[OpeningRange, ...]]) -> list[Pro
     return problems
 
 
-def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Problem]]:
-    """Validate the ``business_hours`` document; ``(value, [])`` or ``(None, problems)``.
-
-    ``null`` means "no business hours": the SLA clock always runs.
-    """
+def read_business_hours(r: Reader, data: object) -> BusinessHours | None:
+    """Read the ``business_hours`` document with ``r``: the value, or ``None`` (``null``, which
+    means "no business hours": the SLA clock always runs, or problems recorded in ``r``)."""
     if data is None:
-        return None, []
-    path = "business_hours"
-    problems: list[Problem] = []
+        return None
     if not isinstance(data, Mapping):
-        return None, [Problem(path, "type", f"must be a table or null, got {_describe(data)}")]
-    for key in data:
-        if key not in ("weekly", "closed_dates"):
-            problems.append(
-                Problem(
-                    key_path(path, key), "unknown_key", "unknown key; expected weekly, closed_dates"
-                )
-            )
+        r.problem(_PATH, "type", f"must be a table or null, got {quote(data)}")
+        return None
+    before = r.problems.total
+    r.unknown_keys(
+        data, _PATH, ("weekly", "closed_dates"), "unknown key; expected weekly, closed_dates"
+    )
+    weekly = _to_weekly(_read_weekly(r, data.get("weekly", {})))
+    closed = _read_closed_dates(r, data.get("closed_dates", []))
+    shape_problems = _weekly_problems(weekly)
+    if r.problems.total > before:
+        # "Never open" is only news when every range parsed.
+        shape_problems = [p for p in shape_problems if p.code != "never_open"]
+    r.add(shape_problems)
+    if r.problems.total > before:
+        return None
+    return BusinessHours(weekly, frozenset(closed))
+
+
+_PATH = "business_hours"
+
+
+def _read_weekly(r: Reader, raw_weekly: object) -> dict[int, list[OpeningRange]]:
+    """``weekly``: day key -> list of ``["HH:MM", "HH:MM"]`` pairs."""
     weekly: dict[int, list[OpeningRange]] = {}
-    raw_weekly = data.get("weekly", {})
     if not isinstance(raw_weekly, Mapping):
-        problems.append(
-            Problem(
-                f"{path}.weekly",
-                "type",
-                f"must be a table of mon..sun, got {_describe(raw_weekly)}",
-            )
+        r.problem(
+            f"{_PATH}.weekly", "type", f"must be a table of mon..sun, got {quote(raw_weekly)}"
         )
-        raw_weekly = {}
+        return weekly
     for key, raw_ranges in raw_weekly.items():
-        day_path = key_path(f"{path}.weekly", key)
+        day_path = key_path(f"{_PATH}.weekly", key)
         if key not in DAY_KEYS:
-            problems.append(
-                Problem(
-                    day_path,
-                    "unknown_key",
-                    f"day keys are exactly {', '.join(DAY_KEYS)}, got {quote(key)}",
-                )
+            r.problem(
+                day_path,
+                "unknown_key",
+                f"day keys are exactly {', '.join(DAY_KEYS)}, got {quote(key)}",
             )
             continue
         if not isinstance(raw_ranges, list):
-            problems.append(
-                Problem(
-                    day_path,
-                    "type",
-                    f"must be a list of [start, end] pairs, got {_describe(raw_ranges)}",
-                )
+            r.problem(
+                day_path, "type", f"must be a list of [start, end] pairs, got {quote(raw_ranges)}"
             )
             continue
         day_ranges = weekly.setdefault(DAY_KEYS.index(key), [])
         for i, raw in enumerate(raw_ranges):
-            parsed = _parse_range(raw, f"{day_path}[{i}]", problems)
+            parsed = _read_range(r, raw, f"{day_path}[{i}]")
             if parsed is not None:
                 day_ranges.append(parsed)
+    return weekly
+
+
+def _read_closed_dates(r: Reader, raw_closed: object) -> list[dt.date]:
+    """``closed_dates``: a list of distinct ``YYYY-MM-DD`` strings."""
     closed: list[dt.date] = []
-    raw_closed = data.get("closed_dates", [])
     if not isinstance(raw_closed, list):
-        problems.append(
-            Problem(
-                f"{path}.closed_dates",
-                "type",
-                f"must be a list of YYYY-MM-DD dates, got {_describe(raw_closed)}",
-            )
+        r.problem(
+            f"{_PATH}.closed_dates",
+            "type",
+            f"must be a list of YYYY-MM-DD dates, got {quote(raw_closed)}",
         )
-        raw_closed = []
+        return closed
     for i, raw in enumerate(raw_closed):
-        item_path = f"{path}.closed_dates[{i}]"
+        item_path = f"{_PATH}.closed_dates[{i}]"
         date = _parse_date(raw)
         if date is None:
             hint = (
@@ -226,64 +227,43 @@ def parse_business_hours(data: object) -> tuple[BusinessHours | None, list[Probl
                 if isinstance(raw, dt.date)
                 else ""
             )
-            problems.append(
-                Problem(
-                    item_path,
-                    _time_code(raw),
-                    f"must be a date string YYYY-MM-DD, got {_describe(raw)}{hint}",
-                )
+            r.problem(
+                item_path,
+                _time_code(raw),
+                f"must be a date string YYYY-MM-DD, got {quote(raw)}{hint}",
             )
         elif date in closed:
-            problems.append(Problem(item_path, "duplicate", f"{raw} is listed twice"))
+            r.problem(item_path, "duplicate", f"{raw} is listed twice")
         else:
             closed.append(date)
-    frozen_weekly = _to_weekly(weekly)
-    shape_problems = _weekly_problems(frozen_weekly)
-    if problems:
-        # "Never open" is only news when every range parsed.
-        shape_problems = [p for p in shape_problems if p.code != "never_open"]
-    problems.extend(shape_problems)
-    if problems:
-        return None, problems
-    return BusinessHours(frozen_weekly, frozenset(closed)), []
+    return closed
 
 
-def _parse_range(raw: object, path: str, problems: list[Problem]) -> OpeningRange | None:
+def _read_range(r: Reader, raw: object, path: str) -> OpeningRange | None:
     if not (isinstance(raw, list) and len(raw) == 2):
-        problems.append(
-            Problem(path, "type", f'must be a pair ["HH:MM", "HH:MM"], got {_describe(raw)}')
-        )
+        r.problem(path, "type", f'must be a pair ["HH:MM", "HH:MM"], got {quote(raw)}')
         return None
     start_raw, end_raw = raw
     start = _parse_minutes(start_raw, allow_24=False)
     end = _parse_minutes(end_raw, allow_24=True)
-    ok = True
     if start is None:
         hint = " (24:00 is only an end)" if start_raw == "24:00" else _native_hint(start_raw)
-        problems.append(
-            Problem(
-                f"{path}[0]",
-                _time_code(start_raw),
-                f'must be a time "HH:MM" from 00:00 to 23:59{hint}, got {_describe(start_raw)}',
-            )
+        r.problem(
+            f"{path}[0]",
+            _time_code(start_raw),
+            f'must be a time "HH:MM" from 00:00 to 23:59{hint}, got {quote(start_raw)}',
         )
-        ok = False
     if end is None:
-        problems.append(
-            Problem(
-                f"{path}[1]",
-                _time_code(end_raw),
-                f'must be a time "HH:MM" from 00:00 to 24:00{_native_hint(end_raw)}, '
-                f"got {_describe(end_raw)}",
-            )
+        r.problem(
+            f"{path}[1]",
+            _time_code(end_raw),
+            f'must be a time "HH:MM" from 00:00 to 24:00{_native_hint(end_raw)}, '
+            f"got {quote(end_raw)}",
         )
-        ok = False
-    if not ok or start is None or end is None:
+    if start is None or end is None:
         return None
     if start == end:
-        problems.append(
-            Problem(path, "empty_range", f"start and end must differ, got {start_raw}-{end_raw}")
-        )
+        r.problem(path, "empty_range", f"start and end must differ, got {start_raw}-{end_raw}")
         return None
     return OpeningRange(start, end)
 
@@ -319,8 +299,3 @@ def _time_code(raw: object) -> str:
     if isinstance(raw, dt.time | dt.date):
         return "time"
     return "format" if isinstance(raw, str) else "type"
-
-
-def _describe(value: object) -> str:
-    """A short description of a bad value for messages (never a whole document)."""
-    return quote(value)

@@ -27,8 +27,9 @@ from notifpolicy._catalog import MessageCatalog
 from notifpolicy._decision import CHANNEL_ORDER, Decision, Outcome
 from notifpolicy._errors import ValidationError, quote
 from notifpolicy._frozen import FrozenMap
-from notifpolicy._keys import key_part
+from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._loader import Reader
 from notifpolicy._preferences import MemberPreferences, effective_preference
 from notifpolicy._reasons import ReasonCode
 from notifpolicy._roster import Roster
@@ -101,6 +102,32 @@ class _Period:
             self.conversations[d.conversation_id] = None
         self.channels.add(d.channel)
 
+    def catchup(
+        self,
+        member_id: str,
+        due_at: dt.datetime,
+        order: Mapping[str, int],
+        held_channels: tuple[Channel, ...],
+        channels: tuple[Channel, ...],
+        key: str,
+    ) -> CatchUp:
+        """The member's catch-up: counts in the registry's ``order`` (unknown kinds last)."""
+        counts = {
+            kind: len(events)
+            for kind, events in sorted(
+                self.events.items(), key=lambda item: order.get(item[0], len(order))
+            )
+        }
+        return CatchUp(
+            member_id,
+            due_at.astimezone(UTC),
+            counts,
+            tuple(self.conversations),
+            held_channels,
+            channels,
+            key,
+        )
+
 
 def build_catchups(
     held: Iterable[Decision],
@@ -118,42 +145,15 @@ def build_catchups(
     ``summarize`` mode count, so passing a whole outbox is fine; the same decision passed twice
     counts once.  Quiet periods that end after ``now`` are left out (not over yet), as are
     members who are deactivated or no longer in the roster.  Ordered by ``due_at``, then roster
-    order.
+    order.  Bad arguments are one :class:`ValidationError` listing every problem.
     """
-    if not isinstance(workspace_id, str) or not workspace_id:
-        raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
-        )
-    for path, value, cls in (
-        ("settings", settings, WorkspaceSettings),
-        ("roster", roster, Roster),
-    ):
-        if not isinstance(value, cls):
-            raise ValidationError.single(
-                path, "type", f"must be a {cls.__name__}, got {type(value).__name__}"
-            )
-    if not isinstance(preferences, Mapping):
-        raise ValidationError.single(
-            "preferences",
-            "type",
-            "must be a mapping of member id to MemberPreferences, "
-            f"got {type(preferences).__name__}",
-        )
-    now = require_aware(now, path="now")
+    r = Reader()
+    checked_now = _check_arguments(r, workspace_id, settings, roster, preferences, now)
     registry = kinds if kinds is not None else KindRegistry.default()
-    catchup_kind = registry.get(CATCHUP_KIND, path="kinds")
-
-    periods: dict[tuple[dt.datetime, str], _Period] = {}
-    for i, d in enumerate(held):
-        if not isinstance(d, Decision):
-            raise ValidationError.single(
-                f"held[{i}]", "type", f"must be a Decision, got {type(d).__name__}"
-            )
-        member_id, until = d.member_id, d.held_until
-        if member_id is None or until is None or until > now or not _is_summarized(d):
-            continue  # Slack, not held, held in another mode, or the period is not over
-        periods.setdefault((until, member_id), _Period()).add(d)
-
+    catchup_kind = r.checked(lambda: registry.get(CATCHUP_KIND, path="kinds"))
+    periods = _periods(r, held, checked_now)
+    if r.problems or checked_now is None or catchup_kind is None:  # a None came with a problem
+        raise ValidationError(r.problems)
     order = {name: i for i, name in enumerate(registry.kinds)}
     position = {member.id: i for i, member in enumerate(roster)}
     out = []
@@ -163,13 +163,15 @@ def build_catchups(
         member = roster.get(member_id)
         if member is None or not member.active:
             continue  # Deactivated members receive nothing.
-        prefs = preferences.get(member_id)
-        if prefs is not None and not isinstance(prefs, MemberPreferences):
-            raise ValidationError.single(
+        given: object = preferences.get(member_id)
+        prefs = given if isinstance(given, MemberPreferences) else None
+        if given is not None and prefs is None:
+            r.problem(
                 f"preferences[{quote(member_id)}]",
                 "type",
-                f"must be a MemberPreferences, got {type(prefs).__name__}",
+                f"must be a MemberPreferences, got {type(given).__name__}",
             )
+            continue
         held_channels = tuple(c for c in CHANNEL_ORDER if c in period.channels)
         # The product rule: on each channel that had held items and that the member has on.
         channels = tuple(
@@ -179,24 +181,45 @@ def build_catchups(
             and c in catchup_kind.channels
             and effective_preference(catchup_kind, c, settings=settings, preferences=prefs).enabled
         )
-        counts = {
-            kind: len(events)
-            for kind, events in sorted(
-                period.events.items(), key=lambda item: order.get(item[0], len(order))
-            )
-        }
-        out.append(
-            CatchUp(
-                member_id,
-                due_at.astimezone(UTC),
-                counts,
-                tuple(period.conversations),
-                held_channels,
-                channels,
-                catchup_key(workspace_id, member_id, due_at),
-            )
-        )
+        key = catchup_key(workspace_id, member_id, due_at)
+        out.append(period.catchup(member_id, due_at, order, held_channels, channels, key))
+    r.raise_if_any()
     return tuple(out)
+
+
+def _check_arguments(
+    r: Reader,
+    workspace_id: object,
+    settings: object,
+    roster: object,
+    preferences: object,
+    now: dt.datetime,
+) -> dt.datetime | None:
+    """Record the problems of ``build_catchups``'s arguments; ``now`` checked, or ``None``."""
+    r.checked(lambda: check_workspace_id(workspace_id))
+    r.instance("settings", settings, WorkspaceSettings, "must be a WorkspaceSettings")
+    r.instance("roster", roster, Roster, "must be a Roster")
+    r.instance(
+        "preferences", preferences, Mapping, "must be a mapping of member id to MemberPreferences"
+    )
+    return r.checked(lambda: require_aware(now, path="now"))
+
+
+def _periods(
+    r: Reader, held: Iterable[object], now: dt.datetime | None
+) -> dict[tuple[dt.datetime, str], _Period]:
+    """The held decisions by (end of quiet period, member), periods over by ``now`` only."""
+    periods: dict[tuple[dt.datetime, str], _Period] = {}
+    for i, d in enumerate(held):
+        if not isinstance(d, Decision):
+            r.problem(f"held[{i}]", "type", f"must be a Decision, got {type(d).__name__}")
+            continue
+        member_id, until = d.member_id, d.held_until
+        if now is None or member_id is None or until is None or until > now:
+            continue  # Slack, not held, or the period is not over
+        if _is_summarized(d):  # else held in another mode
+            periods.setdefault((until, member_id), _Period()).add(d)
+    return periods
 
 
 def catchup_text(

@@ -119,7 +119,7 @@ def _aware(value: object, name: str, label: str, problems: list[Problem]) -> dt.
             Problem(
                 name,
                 "type",
-                f"{label}: {name} must be a timezone-aware datetime, got {type(value).__name__}",
+                f"{label}: must be a timezone-aware datetime, got {type(value).__name__}",
             )
         )
         return None
@@ -128,7 +128,7 @@ def _aware(value: object, name: str, label: str, problems: list[Problem]) -> dt.
             Problem(
                 name,
                 "naive_datetime",
-                f"{label}: {name} must be timezone-aware, got naive {value.isoformat()}",
+                f"{label}: must be timezone-aware, got naive {value.isoformat()}",
             )
         )
         return None
@@ -139,7 +139,7 @@ def _aware(value: object, name: str, label: str, problems: list[Problem]) -> dt.
             Problem(
                 name,
                 "range",
-                f"{label}: {name} must be representable in UTC, got {value.isoformat()}",
+                f"{label}: must be representable in UTC, got {value.isoformat()}",
             )
         )
         return None
@@ -161,7 +161,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "status",
                 "unknown_status",
-                f"{label}: status must be 'open' or 'closed', got {quote(status)}",
+                f"{label}: must be 'open' or 'closed', got {quote(status)}",
             )
         )
     assignee = state.assignee
@@ -170,7 +170,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "assignee",
                 "type",
-                f"{label}: assignee must be a non-empty member id or None, got {quote(assignee)}",
+                f"{label}: must be a non-empty member id or None, got {quote(assignee)}",
             )
         )
     created = _aware(state.created_at, "created_at", label, problems)
@@ -185,7 +185,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "unassigned_since",
                 "inconsistent",
-                f"{label}: unassigned_since must be None while assignee {quote(assignee)} is set, "
+                f"{label}: must be None while assignee {quote(assignee)} is set, "
                 f"got {_describe(state.unassigned_since)}",
             )
         )
@@ -194,7 +194,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "unassigned_since",
                 "inconsistent",
-                f"{label}: without an assignee, unassigned_since must say since when "
+                f"{label}: must say since when, without an assignee "
                 f"(created_at if it was created unassigned), got None",
             )
         )
@@ -204,7 +204,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "unassigned_since",
                 "before_creation",
-                f"{label}: unassigned_since must not be before created_at "
+                f"{label}: must not be before created_at "
                 f"{created.isoformat()}, got {since.isoformat()}",
             )
         )
@@ -213,7 +213,7 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
             Problem(
                 "first_response_at",
                 "before_creation",
-                f"{label}: first_response_at must not be before created_at "
+                f"{label}: must not be before created_at "
                 f"{created.isoformat()}, got {first.isoformat()}",
             )
         )

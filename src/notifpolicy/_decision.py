@@ -17,6 +17,7 @@ import attrs
 
 from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._kinds import Channel
+from notifpolicy._loader import Reader
 from notifpolicy._reasons import Reason, ReasonCode, reason
 from notifpolicy._timeutil import require_aware
 
@@ -370,56 +371,28 @@ def _decision_from_dict(data: object) -> Decision:
         raise ValidationError.single(
             "", "type", f"must be a decision mapping, got {quote(data)}"[:120]
         )
-    problems: list[Problem] = []
-    for key in data:
-        if key not in _DECISION_KEYS:
-            problems.append(
-                Problem(
-                    str(key), "unknown_key", f"unknown key; expected {', '.join(_DECISION_KEYS)}"
-                )
-            )
+    r = Reader()
+    r.unknown_keys(data, "", _DECISION_KEYS, f"unknown key; expected {', '.join(_DECISION_KEYS)}")
     for key in _DECISION_KEYS:
         if key not in data:
-            problems.append(Problem(key, "missing", "is required"))
-    if problems:
-        raise ValidationError(problems)
-    channel = _enum(Channel, data["channel"], "channel", problems)
-    outcome = _enum(Outcome, data["outcome"], "outcome", problems)
+            r.problem(key, "missing", "is required")
+    r.raise_if_any()
+    channel = _enum(r, Channel, data["channel"], "channel")
+    outcome = _enum(r, Outcome, data["outcome"], "outcome")
     recipient = data["recipient"]
     if channel is Channel.SLACK:
         if recipient is not None:
-            problems.append(Problem("recipient", "type", "must be null for the Slack channel"))
+            r.problem("recipient", "type", "must be null for the Slack channel")
     elif channel is not None and (not isinstance(recipient, str) or not recipient):
-        problems.append(
-            Problem("recipient", "type", f"must be a member id, got {quote(recipient)}")
-        )
+        r.problem("recipient", "type", f"must be a member id, got {quote(recipient)}")
     kinds = data["kinds"]
     if not isinstance(kinds, list | tuple):
-        problems.append(
-            Problem("kinds", "type", f"must be a list of kind names, got {quote(kinds)}")
-        )
+        r.problem("kinds", "type", f"must be a list of kind names, got {quote(kinds)}")
         kinds = ()
-    reasons: list[Reason] = []
-    raw_reasons = data["reasons"]
-    if not isinstance(raw_reasons, list | tuple):
-        problems.append(Problem("reasons", "type", f"must be a list, got {quote(raw_reasons)}"))
-        raw_reasons = ()
-    for i, item in enumerate(raw_reasons):
-        path = f"reasons[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"code", "kind"}:
-            problems.append(Problem(path, "type", "must be a mapping with code and kind"))
-            continue
-        code = _enum(ReasonCode, item["code"], f"{path}.code", problems)
-        kind = item["kind"]
-        if kind is not None and (not isinstance(kind, str) or not kind):
-            problems.append(
-                Problem(f"{path}.kind", "type", f"must be a kind or null, got {quote(kind)}")
-            )
-        elif code is not None:
-            reasons.append(reason(code, kind))
-    instants = {name: _instant(data[name], name, problems) for name in ("deliver_at", "held_until")}
-    if problems or channel is None or outcome is None:  # a None here came with a problem
-        raise ValidationError(problems)
+    reasons = _reasons(r, data["reasons"])
+    instants = {name: _instant(r, data[name], name) for name in ("deliver_at", "held_until")}
+    if r.problems or channel is None or outcome is None:  # a None here came with a problem
+        raise ValidationError(r.problems)
     ruling = Ruling(
         channel,
         data["event_id"],
@@ -433,16 +406,39 @@ def _decision_from_dict(data: object) -> Decision:
     return Decision(SLACK_CHANNEL if channel is Channel.SLACK else recipient, ruling)
 
 
-def _enum(cls: type[_E], value: object, path: str, problems: list[Problem]) -> _E | None:
+def _reasons(r: Reader, raw_reasons: object) -> list[Reason]:
+    reasons: list[Reason] = []
+    if not isinstance(raw_reasons, list | tuple):
+        r.problem("reasons", "type", f"must be a list, got {quote(raw_reasons)}")
+        return reasons
+    for i, item in enumerate(raw_reasons):
+        path = f"reasons[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"code", "kind"}:
+            r.problem(path, "type", "must be a mapping with code and kind")
+            continue
+        code = _enum(r, ReasonCode, item["code"], f"{path}.code")
+        kind = item["kind"]
+        if kind is not None and (not isinstance(kind, str) or not kind):
+            r.problem(f"{path}.kind", "type", f"must be a kind or null, got {quote(kind)}")
+        elif code is not None:
+            reasons.append(reason(code, kind))
+    return reasons
+
+
+def _enum(r: Reader, cls: type[_E], value: object, path: str) -> _E | None:
     try:
         return cls(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
-        problems.append(Problem(path, "type", f"must be one of {allowed}, got {quote(value)}"))
+        r.problem(
+            path,
+            "choice" if isinstance(value, str) else "type",  # a name, or not a name at all
+            f"must be one of {allowed}, got {quote(value)}",
+        )
         return None
 
 
-def _instant(value: object, path: str, problems: list[Problem]) -> dt.datetime | None:
+def _instant(r: Reader, value: object, path: str) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -452,9 +448,7 @@ def _instant(value: object, path: str, problems: list[Problem]) -> dt.datetime |
             parsed = None
         if parsed is not None and parsed.utcoffset() is not None:
             return parsed.astimezone(UTC)
-    problems.append(
-        Problem(
-            path, "type", f"must be an ISO 8601 instant with an offset or null, got {quote(value)}"
-        )
+    r.problem(
+        path, "type", f"must be an ISO 8601 instant with an offset or null, got {quote(value)}"
     )
     return None

@@ -23,7 +23,7 @@ from typing import ClassVar, Final, Literal
 import attrs
 
 from notifpolicy._errors import ValidationError, quote
-from notifpolicy._keys import key_part
+from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._timeutil import require_aware
 from notifpolicy._values import check_bool, check_wall_time, raise_if
 from notifpolicy._zonecache import DAY, ZoneTable, instant, locate
@@ -90,14 +90,6 @@ class DigestPeriod:
     def duration(self) -> dt.timedelta:
         """Real elapsed time: 23, 24 or 25 hours for a daily period around DST, for example."""
         return self.end - self.start
-
-
-def _check_workspace(workspace_id: object) -> str:
-    if isinstance(workspace_id, str) and workspace_id:
-        return workspace_id
-    raise ValidationError.single(
-        "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
-    )
 
 
 class _Schedule:
@@ -191,7 +183,7 @@ class _Schedule:
     ) -> DigestPeriod:
         """The period a send at ``send_instant`` covers; a :class:`~notifpolicy.ValidationError`
         (path ``send_instant``) when no send is scheduled at exactly that instant."""
-        workspace_id = _check_workspace(workspace_id)
+        check_workspace_id(workspace_id)
         table, second, micro = locate(send_instant, tz, at_path="send_instant")
         day, send, _ = self._bracket(table, second)
         if send != second or micro:
@@ -209,7 +201,7 @@ class _Schedule:
         self, at: dt.datetime, tz: str | dt.tzinfo, *, workspace_id: str
     ) -> DigestPeriod:
         """The period whose ``[start, end)`` contains ``at``: it ends at ``next_after(at)``."""
-        workspace_id = _check_workspace(workspace_id)
+        check_workspace_id(workspace_id)
         table, second, _ = locate(at, tz)
         day, start, end = self._bracket(table, second)
         # The send at `end` is for the last date that resolves to it (two, on Apia's skipped day).

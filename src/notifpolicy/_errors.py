@@ -82,7 +82,7 @@ PROBLEM_CODES: Mapping[str, str] = {
     "webhook_host": "an extra webhook host that is not a plain host name (no scheme, port or "
     "trailing dot)",
     "empty_window": "quiet hours that start when they end",
-    "invalid_range": "a business-hours opening range outside 00:00-24:00 or empty",
+    "invalid_range": "a business-hours opening range outside 00:00-24:00",
     "invalid_day": "a business-hours day that is not 0-6",
     "empty_range": "a business-hours range whose start and end are the same",
     "overlap": "business-hours ranges that overlap",

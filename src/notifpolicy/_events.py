@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import attrs
 
 from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._values import is_encodable
 
 __all__ = [
     "ConversationCreated",
@@ -48,7 +49,7 @@ def _check_id(problems: list[Problem], path: str, value: object, *, optional: bo
     if not isinstance(value, str) or not value:
         expected = "a non-empty string or None" if optional else "a non-empty string"
         problems.append(Problem(path, "type", f"must be {expected}, got {quote(value)}"))
-    elif not _encodable(value):
+    elif not is_encodable(value):
         # One rule for every store: an id that cannot be written as UTF-8 (a lone surrogate,
         # which json.loads lets through) is refused here, when the event is built.
         problems.append(
@@ -84,19 +85,11 @@ def _check_kind(problems: list[Problem], kind: object, allowed: tuple[str, ...])
 def _check_text(problems: list[Problem], path: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         problems.append(Problem(path, "type", f"must be a string or None, got {quote(value)}"))
-    elif value is not None and not _encodable(value):
+    elif value is not None and not is_encodable(value):
         # A lone surrogate (which json.loads lets through) cannot be stored or sent.
         problems.append(
             Problem(path, "encoding", "must be valid Unicode text (no lone surrogates)")
         )
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @attrs.frozen(kw_only=True)

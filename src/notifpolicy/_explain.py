@@ -21,6 +21,7 @@ from notifpolicy._catalog import MessageCatalog
 from notifpolicy._decision import Decision, Outcome
 from notifpolicy._errors import ValidationError
 from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._loader import Reader
 from notifpolicy._reasons import Reason, ReasonCode
 from notifpolicy._roster import Roster
 from notifpolicy._settings import WorkspaceSettings
@@ -160,36 +161,32 @@ def _line(ctx: _Context, d: Decision) -> str:
 
 
 def _context(
+    r: Reader,
     roster: object,
     settings: object,
     language: object,
     catalog: object,
     kinds: object,
-) -> _Context:
-    if not isinstance(roster, Roster):
-        raise ValidationError.single(
-            "roster", "type", f"must be a Roster, got {type(roster).__name__}"
-        )
-    if not isinstance(settings, WorkspaceSettings):
-        raise ValidationError.single(
-            "settings", "type", f"must be a WorkspaceSettings, got {type(settings).__name__}"
-        )
-    if catalog is not None and not isinstance(catalog, MessageCatalog):
-        raise ValidationError.single(
-            "catalog", "type", f"must be a MessageCatalog or None, got {type(catalog).__name__}"
-        )
-    if kinds is not None and not isinstance(kinds, KindRegistry):
-        raise ValidationError.single(
-            "kinds", "type", f"must be a KindRegistry or None, got {type(kinds).__name__}"
-        )
-    chosen = catalog if catalog is not None else MessageCatalog.default()
-    chosen.messages(language)  # type: ignore[arg-type]  # an unknown language fails here
+) -> _Context | None:
+    """The context for the lines, or ``None`` with the arguments' problems recorded in ``r``."""
+    ok = r.instance("roster", roster, Roster, "must be a Roster")
+    ok &= r.instance("settings", settings, WorkspaceSettings, "must be a WorkspaceSettings")
+    ok &= r.instance("kinds", kinds, (KindRegistry, type(None)), "must be a KindRegistry or None")
+    if not r.instance(
+        "catalog", catalog, (MessageCatalog, type(None)), "must be a MessageCatalog or None"
+    ):
+        return None  # the language is checked against the catalog
+    chosen = catalog if isinstance(catalog, MessageCatalog) else MessageCatalog.default()
+    # An unknown language fails here.
+    ok &= r.checked(lambda: chosen.messages(language)) is not None  # type: ignore[arg-type]
+    if not ok:
+        return None
     return _Context(
-        roster,
-        settings,
+        roster,  # type: ignore[arg-type]
+        settings,  # type: ignore[arg-type]
         language,  # type: ignore[arg-type]
         chosen,
-        kinds if kinds is not None else KindRegistry.default(),
+        kinds if isinstance(kinds, KindRegistry) else KindRegistry.default(),
     )
 
 
@@ -240,17 +237,14 @@ def explain(
     >>> print(explain([d], roster=roster, settings=WorkspaceSettings(), language="nl"))
     Anna krijgt geen e-mail (vermelding): meldingen voor ‘vermelding’ staan per e-mail uit in de persoonlijke instellingen.
     """  # noqa: E501, RUF002 -- doctest output is one long line; Dutch quotes
-    ctx = _context(roster, settings, language, catalog, kinds)
-    items = tuple(decisions) if isinstance(decisions, Iterable) else None
-    if items is None:
-        raise ValidationError.single(
-            "decisions", "type", f"must be an iterable of Decision, got {type(decisions).__name__}"
-        )
-    lines = []
+    r = Reader()
+    ctx = _context(r, roster, settings, language, catalog, kinds)
+    items: tuple[object, ...] = ()
+    if r.instance("decisions", decisions, Iterable, "must be an iterable of Decision"):
+        items = tuple(decisions)
     for i, d in enumerate(items):
-        if not isinstance(d, Decision):
-            raise ValidationError.single(
-                f"decisions[{i}]", "type", f"must be a Decision, got {type(d).__name__}"
-            )
-        lines.append(_line(ctx, d))
+        r.instance(f"decisions[{i}]", d, Decision, "must be a Decision")
+    if r.problems or ctx is None:  # a None came with a problem
+        raise ValidationError(r.problems)
+    lines = [_line(ctx, d) for d in items]  # type: ignore[arg-type]  # each checked above
     return "\n".join(lines) if lines else ctx.text("explain.nobody")

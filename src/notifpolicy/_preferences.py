@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
+from notifpolicy._errors import ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Kind, KindRegistry
+from notifpolicy._loader import Reader
 from notifpolicy._settings import SettingsWarning, WorkspaceSettings
 from notifpolicy._values import check_version
 
@@ -259,40 +260,35 @@ def _key(key: object) -> str:
 def _load(
     data: object, kinds: KindRegistry, *, lenient: bool
 ) -> tuple[MemberPreferences, tuple[SettingsWarning, ...]]:
-    problems = ProblemList()
+    r = Reader()
     warnings: list[SettingsWarning] = []
     if not isinstance(data, Mapping):
         raise ValidationError.single(
             "", "type", f"must be a table with overrides and version, got {quote(data)}"[:120]
         )
-    for key in data:
-        if key not in ("overrides", "version"):
-            problems.append(
-                Problem(
-                    _key(key),
-                    "unknown_key",
-                    "unknown key; expected overrides, version (kinds go under overrides)",
-                )
-            )
+    r.unknown_keys(
+        data,
+        "",
+        ("overrides", "version"),
+        "unknown key; expected overrides, version (kinds go under overrides)",
+    )
     version = data.get("version", 1)
     version_problem = check_version(version)
     if version_problem is not None:
-        problems.append(version_problem)
+        r.add([version_problem])
         version = 1
     raw = data.get("overrides", {})
     overrides: dict[str, dict[str, bool]] = {}
     if not isinstance(raw, Mapping):
-        problems.append(
-            Problem(
-                "overrides",
-                "type",
-                f"must be a table of kind = bool or {{channel = bool}}, got {quote(raw)}",
-            )
+        r.problem(
+            "overrides",
+            "type",
+            f"must be a table of kind = bool or {{channel = bool}}, got {quote(raw)}",
         )
         raw = {}
     for kind_name, value in raw.items():
-        if problems.full:
-            problems.count_one()  # nothing more is listed: the rest are only counted
+        if r.full:
+            r.problems.count_one()  # nothing more is listed: the rest are only counted
             continue
         path = f"overrides.{_key(kind_name)}"
         kind = kinds.kinds.get(kind_name) if isinstance(kind_name, str) else None
@@ -309,37 +305,30 @@ def _load(
                     )
                 )
             else:
-                problems.append(Problem(path, "not_overridable" if kind else "unknown_kind", why))
+                r.problem(path, "not_overridable" if kind else "unknown_kind", why)
             continue
-        chans = _channels(value, kind, path, problems)
+        chans = _channels(r, value, kind, path)
         if chans is not None:
             overrides[kind_name] = chans
-    if problems:
-        raise ValidationError(problems)
+    r.raise_if_any()
     return MemberPreferences(overrides, version), tuple(warnings)
 
 
-def _channels(
-    value: object, kind: Kind, path: str, problems: list[Problem]
-) -> dict[str, bool] | None:
+def _channels(r: Reader, value: object, kind: Kind, path: str) -> dict[str, bool] | None:
     if isinstance(value, bool):
         return {ALL_CHANNELS: value}
     if value is None:
-        problems.append(
-            Problem(
-                path,
-                "null",
-                "must not be null; leave the kind out to inherit the workspace default",
-            )
+        r.problem(
+            path,
+            "null",
+            "must not be null; leave the kind out to inherit the workspace default",
         )
         return None
     if not isinstance(value, Mapping):
-        problems.append(
-            Problem(
-                path,
-                "type",
-                f"must be true, false or a table of channel = bool, got {quote(value)}",
-            )
+        r.problem(
+            path,
+            "type",
+            f"must be true, false or a table of channel = bool, got {quote(value)}",
         )
         return None
     allowed = [ALL_CHANNELS, *sorted(c.value for c in kind.channels)]
@@ -352,13 +341,11 @@ def _channels(
                 if channel == Channel.SLACK.value
                 else f"does not apply to {kind.name}; expected one of {', '.join(allowed)}"
             )
-            problems.append(Problem(where, "channel_not_applicable", why))
+            r.problem(where, "channel_not_applicable", why)
         elif enabled is None:
-            problems.append(
-                Problem(where, "null", "must not be null; leave the channel out to inherit")
-            )
+            r.problem(where, "null", "must not be null; leave the channel out to inherit")
         elif not isinstance(enabled, bool):
-            problems.append(Problem(where, "type", f"must be true or false, got {quote(enabled)}"))
+            r.problem(where, "type", f"must be true or false, got {quote(enabled)}")
         else:
             out[channel] = enabled
     return out

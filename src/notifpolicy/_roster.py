@@ -11,6 +11,7 @@ from notifpolicy._catalog import LANGUAGE_CODE
 from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
+from notifpolicy._values import is_encodable
 
 __all__ = ["Member", "Roster"]
 
@@ -53,7 +54,7 @@ class Member:
             problems.append(
                 Problem("member.id", "type", f"must be a non-empty string, got {quote(self.id)}")
             )
-        elif not self.id.isascii() and not _encodable(self.id):
+        elif not self.id.isascii() and not is_encodable(self.id):
             # Ids are keys in every store: a lone surrogate cannot be written as UTF-8.
             problems.append(
                 Problem(
@@ -150,14 +151,6 @@ def _looks_like_address(text: str) -> bool:
         and text.isprintable()
         and not _NOT_IN_ADDRESS.intersection(text)
     )
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _to_members(value: Iterable[Member] | Mapping[str, Member]) -> FrozenMap[str, Member]:

@@ -1,8 +1,9 @@
 """Workspace settings: one immutable value per saved version.
 
 Build them with :meth:`WorkspaceSettings.from_dict` / ``from_json`` / ``from_toml`` (strict, every
-problem at once; see ``_loader.py``) or by hand with the constructors; change them with
-``attrs.evolve``.  ``to_dict`` is the canonical storage form, ``redacted`` the view for non-admins.
+problem at once: the sections at the end of this module read the document with ``_loader``'s
+:class:`Reader`) or by hand with the constructors; change them with ``attrs.evolve``.
+``to_dict`` is the canonical storage form, ``redacted`` the view for non-admins.
 """
 
 from __future__ import annotations
@@ -13,15 +14,36 @@ from typing import Any
 
 import attrs
 
-from notifpolicy._business_hours import BusinessHours
-from notifpolicy._digest_schedule import DailyDigest, WeeklyDigest
+from notifpolicy._business_hours import BusinessHours, read_business_hours
+from notifpolicy._digest_schedule import DailyDigest, Weekday, WeeklyDigest
 from notifpolicy._errors import ValidationError
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._kinds import BUILTIN_KINDS, KindRegistry, Role, SlackEvent
-from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
+from notifpolicy._loader import (
+    BOOL_EXPECTED,
+    CHOICE,
+    MINUTES_EXPECTED,
+    MISSING,
+    RANGE,
+    TIME_EXPECTED,
+    TYPE,
+    VERSION_EXPECTED,
+    Invalid,
+    Reader,
+    is_int,
+    parse_json,
+    parse_toml,
+    parse_version,
+    read_bool,
+    read_hhmm,
+    read_minutes,
+    read_timezone,
+)
+from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
 from notifpolicy._secret import REDACTED, Secret
 from notifpolicy._timeutil import format_hhmm, resolve_zone
 from notifpolicy._values import check_bool, check_minutes, check_version, raise_if
+from notifpolicy._webhook import allowed_hosts, webhook_url_problem
 
 __all__ = [
     "DigestSettings",
@@ -55,8 +77,10 @@ class EscalationRule:
     after_minutes: int = 30
 
     def __attrs_post_init__(self) -> None:
-        raise_if("escalation.enabled", "type", check_bool(self.enabled))
-        raise_if("escalation.after_minutes", "range", check_minutes(self.after_minutes))
+        # A rule does not know which it is: its fields are named as they are in the rule (the
+        # loader says where the rule sits, `escalation.unassigned.after_minutes`).
+        raise_if("enabled", "type", check_bool(self.enabled))
+        raise_if("after_minutes", "range", check_minutes(self.after_minutes))
 
     @property
     def after(self) -> dt.timedelta:
@@ -153,12 +177,7 @@ class WorkspaceSettings:
         host names the host app allows besides Slack's.  Raises
         :class:`~notifpolicy.ValidationError` listing every problem.
         """
-        # The loader builds these classes, so it is imported when first needed.
-        from notifpolicy._loader import load_workspace_settings  # noqa: PLC0415
-
-        return load_workspace_settings(
-            data, kinds=kinds or KindRegistry.default(), extra_hosts=extra_webhook_hosts
-        )
+        return _load(data, kinds=kinds or KindRegistry.default(), extra_hosts=extra_webhook_hosts)
 
     @classmethod
     def from_json(
@@ -169,9 +188,6 @@ class WorkspaceSettings:
         extra_webhook_hosts: Iterable[str] = (),
     ) -> WorkspaceSettings:
         """Like :meth:`from_dict` from JSON text; a key given twice is an error."""
-        # The loader builds these classes, so it is imported when first needed.
-        from notifpolicy._loader import parse_json  # noqa: PLC0415
-
         return cls.from_dict(parse_json(text), kinds=kinds, extra_webhook_hosts=extra_webhook_hosts)
 
     @classmethod
@@ -183,9 +199,6 @@ class WorkspaceSettings:
         extra_webhook_hosts: Iterable[str] = (),
     ) -> WorkspaceSettings:
         """Like :meth:`from_dict` from TOML text; native TOML times are refused with a hint."""
-        # The loader builds these classes, so it is imported when first needed.
-        from notifpolicy._loader import parse_toml  # noqa: PLC0415
-
         return cls.from_dict(parse_toml(text), kinds=kinds, extra_webhook_hosts=extra_webhook_hosts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -276,3 +289,206 @@ class WorkspaceSettings:
                     )
                 )
         return tuple(found)
+
+
+def _weekday(raw: object) -> Weekday | Invalid:
+    if is_int(raw):
+        return Weekday(raw) if 0 <= raw <= 6 else RANGE  # type: ignore[operator, arg-type]
+    if isinstance(raw, str):
+        if raw.isascii() and raw.lower() in WEEKDAY_NAMES:
+            return Weekday(WEEKDAY_NAMES.index(raw.lower()))
+        return CHOICE
+    return TYPE
+
+
+_MODES = {m.value: m for m in QuietMode}
+
+
+def _mode(raw: object) -> QuietMode | Invalid:
+    # Checked as a string first: a list or a dict is not hashable, and not a mode either.
+    if not isinstance(raw, str):
+        return TYPE
+    return _MODES.get(raw, CHOICE)
+
+
+# -- loading: the sections of the document, read with the loader's Reader ----------------------
+
+
+def _load(data: object, *, kinds: KindRegistry, extra_hosts: Iterable[str]) -> WorkspaceSettings:
+    r = Reader()
+    top = r.table(
+        data,
+        "",
+        (
+            "timezone",
+            "defaults",
+            "digests",
+            "escalation",
+            "slack",
+            "quiet_hours",
+            "business_hours",
+            "version",
+        ),
+    )
+    if not isinstance(data, Mapping):
+        raise ValidationError(r.problems)
+    timezone = r.field(
+        top,
+        "timezone",
+        "",
+        "UTC",
+        read_timezone,
+        "must be an IANA time zone name such as 'Europe/Amsterdam' (exact case)",
+    )
+    defaults = _defaults(r, top.get("defaults", MISSING), kinds)
+    digests = _digests(r, top.get("digests", MISSING))
+    escalation = _escalation(r, top.get("escalation", MISSING))
+    slack = _slack(r, top.get("slack", MISSING), allowed_hosts(extra_hosts))
+    quiet_hours = _quiet_hours(r, top.get("quiet_hours", MISSING))
+    business_hours = None
+    if "business_hours" in top:
+        business_hours = read_business_hours(r, top["business_hours"])
+    version = r.field(top, "version", "", 1, parse_version, VERSION_EXPECTED)
+    r.raise_if_any()
+    return WorkspaceSettings(
+        timezone=timezone,
+        defaults=defaults,
+        digests=digests,
+        escalation=escalation,
+        slack=slack,
+        quiet_hours=quiet_hours,
+        business_hours=business_hours,
+        version=version,
+    )
+
+
+def _defaults(r: Reader, data: object, kinds: KindRegistry) -> FrozenMap[str, bool]:
+    overridable = [k.name for k in kinds.overridable()]
+    values = dict.fromkeys(overridable, True)
+    if data is MISSING:
+        return FrozenMap(values)
+    if data is None or not isinstance(data, Mapping):
+        r.problem(
+            "defaults",
+            "type" if data is not None else "null",
+            "must be a table of kind = true/false",
+            data,
+        )
+        return FrozenMap(values)
+    for key in data:
+        if not isinstance(key, str) or key not in kinds:
+            r.unknown_key(
+                "defaults", key, f"unknown kind; expected one of {', '.join(overridable)}"
+            )
+            continue
+        path = f"defaults.{key}"
+        if key not in values:
+            # Escalation rules are workspace-wide: members cannot override them, so there is
+            # no member default to set.
+            r.problem(path, "not_overridable", f"{key} is workspace-wide and has no member default")
+        else:
+            values[key] = r.field(data, key, "defaults", True, read_bool, BOOL_EXPECTED)
+    return FrozenMap(values)
+
+
+def _digests(r: Reader, data: object) -> DigestSettings:
+    top = r.table(data, "digests", ("daily", "weekly"))
+    daily = r.table(top.get("daily", MISSING), "digests.daily", ("enabled", "send_time"))
+    weekly = r.table(
+        top.get("weekly", MISSING), "digests.weekly", ("enabled", "weekday", "send_time")
+    )
+    dd, dw = DailyDigest(), WeeklyDigest()
+    raw_weekday = weekly.get("weekday")
+    weekday_expected = "must be a day name such as 'monday' or 0-6 (Monday = 0)"
+    short = {name[:3]: name for name in WEEKDAY_NAMES}
+    if isinstance(raw_weekday, str) and raw_weekday.isascii() and raw_weekday.lower() in short:
+        weekday_expected += f"; write the full name '{short[raw_weekday.lower()]}'"
+    daily_path, weekly_path = "digests.daily", "digests.weekly"
+    return DigestSettings(
+        daily=DailyDigest(
+            enabled=r.field(daily, "enabled", daily_path, dd.enabled, read_bool, BOOL_EXPECTED),
+            send_time=r.field(
+                daily, "send_time", daily_path, dd.send_time, read_hhmm, TIME_EXPECTED
+            ),
+        ),
+        weekly=WeeklyDigest(
+            enabled=r.field(weekly, "enabled", weekly_path, dw.enabled, read_bool, BOOL_EXPECTED),
+            weekday=r.field(weekly, "weekday", weekly_path, dw.weekday, _weekday, weekday_expected),
+            send_time=r.field(
+                weekly, "send_time", weekly_path, dw.send_time, read_hhmm, TIME_EXPECTED
+            ),
+        ),
+    )
+
+
+def _escalation(r: Reader, data: object) -> EscalationSettings:
+    top = r.table(data, "escalation", ("unassigned", "first_response"))
+    defaults = EscalationSettings()
+    rules = {}
+    for name in ("unassigned", "first_response"):
+        path = f"escalation.{name}"
+        table = r.table(top.get(name, MISSING), path, ("enabled", "after_minutes"))
+        default: EscalationRule = getattr(defaults, name)
+        rules[name] = EscalationRule(
+            enabled=r.field(table, "enabled", path, default.enabled, read_bool, BOOL_EXPECTED),
+            after_minutes=r.field(
+                table, "after_minutes", path, default.after_minutes, read_minutes, MINUTES_EXPECTED
+            ),
+        )
+    return EscalationSettings(**rules)
+
+
+def _slack(r: Reader, data: object, hosts: frozenset[str]) -> SlackSettings:
+    top = r.table(data, "slack", ("webhook_url", "events"))
+    url: Secret | None = None
+    if top.get("webhook_url") is not None:
+        raw = top["webhook_url"]
+        if not isinstance(raw, str):
+            r.problem("slack.webhook_url", "type", "must be a string URL or null")
+        else:
+            message = webhook_url_problem(raw, hosts)
+            if message is None:
+                url = Secret(raw)
+            else:
+                r.problem("slack.webhook_url", "webhook_url", message)
+    events: set[SlackEvent] = set(SlackEvent)
+    if "events" in top:
+        raw_events = top["events"]
+        events = set()
+        expected = f"must be one of {', '.join(e.value for e in SlackEvent)}"
+        if not isinstance(raw_events, list):
+            r.problem("slack.events", "type", f"must be a list of events; each {expected}")
+        else:
+            names = {e.value for e in SlackEvent}
+            for i, raw in enumerate(raw_events):
+                path = f"slack.events[{i}]"
+                # A string first: a list or a dict is not hashable, and not an event either.
+                if not isinstance(raw, str) or raw not in names:
+                    r.problem(path, "choice" if isinstance(raw, str) else "type", expected)
+                elif SlackEvent(raw) in events:
+                    r.problem(path, "duplicate", "lists an event that is already listed")
+                else:
+                    events.add(SlackEvent(raw))
+    return SlackSettings(webhook_url=url, events=frozenset(events))
+
+
+def _quiet_hours(r: Reader, data: object) -> QuietHours:
+    top = r.table(data, "quiet_hours", ("enabled", "start", "end", "mode"))
+    d = DEFAULT_QUIET_HOURS
+    path = "quiet_hours"
+    problems_before = r.problems.total
+    enabled = r.field(top, "enabled", path, d.enabled, read_bool, BOOL_EXPECTED)
+    start = r.field(top, "start", path, d.start, read_hhmm, TIME_EXPECTED)
+    end = r.field(top, "end", path, d.end, read_hhmm, TIME_EXPECTED)
+    mode = r.field(top, "mode", path, d.mode, _mode, "must be one of suppress, defer, summarize")
+    if start == end:
+        if r.problems.total == problems_before:
+            # Checked after defaults are filled in, and even while disabled.
+            r.problem(
+                "quiet_hours.end",
+                "empty_window",
+                f"must differ from quiet_hours.start ({format_hhmm(start)}); "
+                "an empty window is invalid even while quiet hours are disabled",
+            )
+        return d
+    return QuietHours(start, end, enabled=enabled, mode=mode)

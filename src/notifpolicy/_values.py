@@ -16,6 +16,7 @@ __all__ = [
     "check_minutes",
     "check_version",
     "check_wall_time",
+    "is_encodable",
     "raise_if",
 ]
 
@@ -56,6 +57,16 @@ def check_wall_time(value: object) -> str | None:
     ):
         return None
     return f"must be a naive datetime.time with whole minutes, got {quote(value)}"
+
+
+def is_encodable(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8: a lone surrogate (``json.loads`` lets one through)
+    cannot be stored or sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def raise_if(path: str, code: str, message: str | None) -> None:
