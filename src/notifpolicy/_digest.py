@@ -1,6 +1,6 @@
 """Digest reports: a period's figures, and for the weekly report trends and insights.
 
-The figures are defined in ``_digest_report.py``.  Here: which periods a report compares, the
+The figures are defined in ``_digest_figures.py``.  Here: which periods a report compares, the
 trends (a trend's change is ``None`` when either side is ``None``; its relative change is also
 ``None`` when the previous value is 0), whether a change is better or worse (the figure's own
 good direction, a table below), and a few rule-based insights, kept as codes with values so
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from notifpolicy._digest_report import (
+from notifpolicy._digest_figures import (
     ConversationRecord,
     PeriodFigures,
     PeriodTotals,

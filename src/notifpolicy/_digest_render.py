@@ -26,6 +26,7 @@ import attrs
 
 from notifpolicy._catalog import MessageCatalog
 from notifpolicy._digest import DigestReport, Trend, TrendMetric, Verdict, percent
+from notifpolicy._digest_figures import PeriodFigures
 from notifpolicy._digest_html import (
     Chart,
     ChartDay,
@@ -38,7 +39,6 @@ from notifpolicy._digest_html import (
     TrendRows,
     html,
 )
-from notifpolicy._digest_report import PeriodFigures
 from notifpolicy._digest_schedule import DigestPeriod
 from notifpolicy._roster import Roster
 from notifpolicy._timeutil import resolve_zone

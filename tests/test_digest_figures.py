@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notifpolicy import ValidationError, WorkspaceSettings
-from notifpolicy._digest_report import (
+from notifpolicy._digest_figures import (
     ConversationRecord,
     PeriodFigures,
     Reply,
