@@ -14,7 +14,6 @@ from notifpolicy._catchup import CatchUp, build_catchups, catchup_text
 from notifpolicy._conversation import ConversationState, ConversationStatus
 from notifpolicy._decide import decide
 from notifpolicy._decision import SLACK_CHANNEL, Decision, Outcome, Recipient, Ruling, SlackTarget
-from notifpolicy._digest import DigestReport, Insight, Trend, TrendMetric, Verdict, build_report
 from notifpolicy._digest_figures import (
     AgentFigures,
     ConversationRecord,
@@ -25,6 +24,14 @@ from notifpolicy._digest_figures import (
     period_totals,
 )
 from notifpolicy._digest_render import RenderedDigest, render_digest
+from notifpolicy._digest_report import (
+    DigestReport,
+    Insight,
+    Trend,
+    TrendMetric,
+    Verdict,
+    build_report,
+)
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, Weekday, WeeklyDigest
 from notifpolicy._errors import (
     PROBLEM_CODES,

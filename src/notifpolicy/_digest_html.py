@@ -18,7 +18,7 @@ import html as _html
 
 import attrs
 
-from notifpolicy._digest import Verdict
+from notifpolicy._digest_report import Verdict
 
 __all__ = [
     "Chart",

@@ -25,7 +25,6 @@ import datetime as dt
 import attrs
 
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._digest import DigestReport, Trend, TrendMetric, Verdict, percent
 from notifpolicy._digest_figures import PeriodFigures
 from notifpolicy._digest_html import (
     Chart,
@@ -39,6 +38,7 @@ from notifpolicy._digest_html import (
     TrendRows,
     html,
 )
+from notifpolicy._digest_report import DigestReport, Trend, TrendMetric, Verdict, percent
 from notifpolicy._digest_schedule import DigestPeriod
 from notifpolicy._roster import Roster
 from notifpolicy._timeutil import resolve_zone
@@ -206,14 +206,14 @@ def _chart(report: DigestReport, w: _Words) -> Chart:
 def _insight_text(code: str, values: dict[str, object], roster: Roster | None, w: _Words) -> str:
     if code == "busiest_day":
         count = values.pop("count")
-        assert isinstance(count, int)  # noqa: S101 -- built so by _digest._insights
+        assert isinstance(count, int)  # noqa: S101 -- built so by _digest_report._insights
         values["weekday"] = w(f"weekday.{values['weekday']}")
         values["conversations"] = w.catalog.kind_count(w.language, "new_conversation", count)
     if "agent_id" in values:
         values["agent"] = _name(str(values.pop("agent_id")), roster)
     if "points" in values:
         points = values["points"]
-        assert isinstance(points, int)  # noqa: S101 -- built so by _digest._insights
+        assert isinstance(points, int)  # noqa: S101 -- built so by _digest_report._insights
         values["points"] = w.points(points, sign=False)
     return w(f"digest.insight.{code}", **values)
 

@@ -1,5 +1,5 @@
-"""The digest report (``_digest.py``): trends for every figure, their verdicts, the target the
-report carries, and insights."""
+"""The digest report (``_digest_report.py``): trends for every figure, their verdicts, the target
+the report carries, and insights."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from notifpolicy import (
     WorkspaceSettings,
     build_report,
 )
-from notifpolicy._digest import percent, trend
+from notifpolicy._digest_report import percent, trend
 
 SETTINGS = WorkspaceSettings.from_dict(
     {
