@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from notifpolicy._business_clock import calendar_for, to_us
+from notifpolicy._business_clock import BusinessCalendar, calendar_for, to_us
 from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
@@ -285,7 +285,7 @@ def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationReco
     raise ValidationError(problems)
 
 
-def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the report's cost
+def period_figures(
     records: Iterable[ConversationRecord],
     *,
     start: dt.datetime,
@@ -303,84 +303,13 @@ def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the re
     >>> f.new, f.median_first_response, f.sla_share, f.agents[0].agent_id
     (1, datetime.timedelta(seconds=300), 1.0, 'anna')
     """
-    start, end = check_period(start, end)
-    records = distinct(records)
-    s_us, e_us = to_us(start), to_us(end)
-    target_us = settings.escalation.first_response.after_minutes * 60_000_000
-    calendar = (
-        None
-        if settings.business_hours is None
-        else calendar_for(settings.business_hours, settings.zone)
-    )
-    starts, offsets = _segments(settings, s_us, e_us)
-    single_offset = offsets[0] if len(offsets) == 1 else None
-    new = closed = open_at_end = unassigned = sla_counted = sla_met = 0
-    frts: list[int] = []
-    agent_frts: defaultdict[str, list[int]] = defaultdict(list)
-    handled: dict[str, int] = {}
-    by_weekday = [0] * 7
-    # One pass, integers only: this loop is the whole cost of a report over 100,000 records.
-    for r in records:
-        created, closed_at, answered, replies = r._us  # our own cache, see ConversationRecord
-        if created >= e_us:
-            continue  # a period sees only facts before its end
-        if closed_at is None or closed_at >= e_us:
-            open_at_end += 1
-            if r.assignee is None:
-                unassigned += 1
-        elif closed_at >= s_us:
-            closed += 1
-        if len(replies) == 1:
-            agent, at = replies[0]
-            if s_us <= at < e_us:
-                handled[agent] = handled.get(agent, 0) + 1
-        elif replies:
-            for agent in {agent for agent, at in replies if s_us <= at < e_us}:
-                handled[agent] = handled.get(agent, 0) + 1
-        if created < s_us:
-            continue
-        # A conversation of the period.
-        new += 1
-        second = created // 1_000_000
-        if single_offset is None:
-            offset = offsets[bisect.bisect_right(starts, second) - 1]
-        else:
-            offset = single_offset
-        # 1970-01-01 was a Thursday (weekday 3).
-        by_weekday[((second + offset) // 86_400 + 3) % 7] += 1
-        due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
-        if answered is not None and answered < e_us:
-            frt = answered - created
-            frts.append(frt)
-            for agent, at in replies:
-                if at == answered:
-                    agent_frts[agent].append(frt)
-                    break
-            sla_counted += 1
-            if due is None or answered <= due:
-                sla_met += 1
-        elif due is not None and due < e_us:
-            sla_counted += 1  # due and unanswered (closed or not): missed
-    frts.sort()
-    agents = []
-    for agent_id, count in handled.items():  # agents who replied in the period
-        mine = sorted(agent_frts.get(agent_id, ()))
-        agents.append(AgentFigures(agent_id, count, len(mine), _us(median(mine))))
-    agents.sort(key=_leaderboard_order)
+    window = _Window.of(records, start, end, settings)
+    tally = _tally(window, detailed=True)
     return PeriodFigures(
-        start=start,
-        end=end,
-        new=new,
-        closed=closed,
-        open_at_end=open_at_end,
-        unassigned_at_end=unassigned,
-        first_responses=len(frts),
-        median_first_response=_us(median(frts)),
-        p90_first_response=_us(p90(frts)),
-        sla_counted=sla_counted,
-        sla_met=sla_met,
-        agents=tuple(agents),
-        new_by_weekday=tuple(by_weekday),
+        **attrs.asdict(tally.totals(window), recurse=False),
+        first_responses=len(tally.frts),
+        agents=_leaderboard(tally.handled, tally.agent_frts),
+        new_by_weekday=tuple(tally.by_weekday),
     )
 
 
@@ -397,51 +326,157 @@ def period_totals(
     Same definitions as :func:`period_figures` (a property test holds them equal), without the
     per-agent and weekday work.
     """
-    start, end = check_period(start, end)
-    records = distinct(records)
-    s_us, e_us = to_us(start), to_us(end)
-    target_us = settings.escalation.first_response.after_minutes * 60_000_000
-    calendar = (
-        None
-        if settings.business_hours is None
-        else calendar_for(settings.business_hours, settings.zone)
-    )
+    window = _Window.of(records, start, end, settings)
+    return _tally(window, detailed=False).totals(window)
+
+
+@attrs.frozen
+class _Window:
+    """A checked period and what counting in it needs, as integer microseconds."""
+
+    start: dt.datetime
+    end: dt.datetime
+    records: Sequence[ConversationRecord]
+    s_us: int
+    e_us: int
+    target_us: int  # the first-response target
+    calendar: BusinessCalendar | None  # None: the target counts in real time
+    settings: WorkspaceSettings
+
+    @classmethod
+    def of(
+        cls,
+        records: Iterable[ConversationRecord],
+        start: dt.datetime,
+        end: dt.datetime,
+        settings: WorkspaceSettings,
+    ) -> _Window:
+        start, end = check_period(start, end)
+        hours = settings.business_hours
+        return cls(
+            start,
+            end,
+            distinct(records),
+            to_us(start),
+            to_us(end),
+            settings.escalation.first_response.after_minutes * 60_000_000,
+            None if hours is None else calendar_for(hours, settings.zone),
+            settings,
+        )
+
+
+@attrs.define
+class _Tally:
+    """What one pass over the records counts; the per-agent and weekday parts stay empty in a
+    pass that does not want them."""
+
+    new: int
+    closed: int
+    open_at_end: int
+    unassigned: int
+    sla_counted: int
+    sla_met: int
+    frts: list[int]  # first-response times of the period's conversations, sorted
+    handled: dict[str, int]  # conversations each agent replied to in the period
+    agent_frts: dict[str, list[int]]  # first-response times credited to each agent
+    by_weekday: list[int]  # new conversations per local weekday, Monday first
+
+    def totals(self, window: _Window) -> PeriodTotals:
+        return PeriodTotals(
+            start=window.start,
+            end=window.end,
+            new=self.new,
+            closed=self.closed,
+            open_at_end=self.open_at_end,
+            unassigned_at_end=self.unassigned,
+            median_first_response=_us(median(self.frts)),
+            p90_first_response=_us(p90(self.frts)),
+            sla_counted=self.sla_counted,
+            sla_met=self.sla_met,
+        )
+
+
+def _tally(window: _Window, *, detailed: bool) -> _Tally:
+    """One pass over the records, integers only: this loop is the whole cost of a report over
+    100,000 records, so it is written once, with locals, and ``detailed`` (the per-agent and
+    weekday figures) tested where it applies rather than in a function called per record."""
+    s_us, e_us, target_us, calendar = window.s_us, window.e_us, window.target_us, window.calendar
+    starts, offsets = _segments(window.settings, s_us, e_us) if detailed else ([], [0])
+    single_offset = offsets[0] if len(offsets) == 1 else None
     new = closed = open_at_end = unassigned = sla_counted = sla_met = 0
     frts: list[int] = []
-    for r in records:
-        created, closed_at, answered, _replies = r._us  # our own cache, see ConversationRecord
+    agent_frts: defaultdict[str, list[int]] = defaultdict(list)
+    handled: dict[str, int] = {}
+    by_weekday = [0] * 7
+    for r in window.records:
+        created, closed_at, answered, replies = r._us  # our own cache, see ConversationRecord
         if created >= e_us:
-            continue
+            continue  # a period sees only facts before its end
         if closed_at is None or closed_at >= e_us:
             open_at_end += 1
             if r.assignee is None:
                 unassigned += 1
         elif closed_at >= s_us:
             closed += 1
+        if detailed and replies:
+            if len(replies) == 1:
+                agent, at = replies[0]
+                if s_us <= at < e_us:
+                    handled[agent] = handled.get(agent, 0) + 1
+            else:
+                for agent in {agent for agent, at in replies if s_us <= at < e_us}:
+                    handled[agent] = handled.get(agent, 0) + 1
         if created < s_us:
             continue
+        # A conversation of the period.
         new += 1
+        if detailed:
+            second = created // 1_000_000
+            if single_offset is None:
+                offset = offsets[bisect.bisect_right(starts, second) - 1]
+            else:
+                offset = single_offset
+            # 1970-01-01 was a Thursday (weekday 3).
+            by_weekday[((second + offset) // 86_400 + 3) % 7] += 1
         due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
         if answered is not None and answered < e_us:
-            frts.append(answered - created)
+            frt = answered - created
+            frts.append(frt)
+            if detailed:
+                for agent, at in replies:
+                    if at == answered:
+                        agent_frts[agent].append(frt)
+                        break
             sla_counted += 1
             if due is None or answered <= due:
                 sla_met += 1
         elif due is not None and due < e_us:
-            sla_counted += 1
+            sla_counted += 1  # due and unanswered (closed or not): missed
     frts.sort()
-    return PeriodTotals(
-        start=start,
-        end=end,
-        new=new,
-        closed=closed,
-        open_at_end=open_at_end,
-        unassigned_at_end=unassigned,
-        median_first_response=_us(median(frts)),
-        p90_first_response=_us(p90(frts)),
-        sla_counted=sla_counted,
-        sla_met=sla_met,
+    return _Tally(
+        new,
+        closed,
+        open_at_end,
+        unassigned,
+        sla_counted,
+        sla_met,
+        frts,
+        handled,
+        agent_frts,
+        by_weekday,
     )
+
+
+def _leaderboard(
+    handled: dict[str, int], agent_frts: dict[str, list[int]]
+) -> tuple[AgentFigures, ...]:
+    """A row for each agent who replied in the period, in leaderboard order."""
+    agents = []
+    for agent_id, count in handled.items():
+        mine = sorted(agent_frts.get(agent_id, ()))
+        agents.append(AgentFigures(agent_id, count, len(mine), _us(median(mine))))
+    agents.sort(key=_leaderboard_order)
+    return tuple(agents)
 
 
 def _segments(settings: WorkspaceSettings, s_us: int, e_us: int) -> tuple[list[int], list[int]]:
