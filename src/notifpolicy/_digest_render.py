@@ -32,6 +32,7 @@ from notifpolicy._digest_html import (
     Leaderboard,
     LeaderRow,
     Notes,
+    Page,
     Pairs,
     Section,
     TrendRow,
@@ -306,24 +307,17 @@ def _text_rows(section: Section) -> list[str]:
     return [f"  - {note}" for note in section.notes]
 
 
-def _text(
-    title: str,
-    period_line: str,
-    notes: list[str],
-    empty: str | None,
-    sections: list[Section],
-    footer: str,
-) -> str:
-    lines = [title, period_line]
-    if notes or empty:
+def _text(page: Page) -> str:
+    lines = [page.title, page.period_line]
+    if page.notes or page.empty:
         lines.append("")
-    lines.extend(notes)
-    if empty:
-        lines.append(empty)
-    for section in sections:
+    lines.extend(page.notes)
+    if page.empty:
+        lines.append(page.empty)
+    for section in page.sections:
         lines.extend(["", section.heading, "-" * len(section.heading)])
         lines.extend(_text_rows(section))
-    lines.extend(["", footer])
+    lines.extend(["", page.footer])
     return "\n".join(lines) + "\n"
 
 
@@ -344,30 +338,22 @@ def render_digest(
     period = report.period
     start, end = period.start.astimezone(zone), period.end.astimezone(zone)
     subject = w(f"digest.{report.kind}.subject", dates=w.period_dates(period, zone))
-    title = w(f"digest.{report.kind}.title")
-    period_line = w(
-        "digest.period",
-        start=w.instant(start, year=start.year != end.year),
-        end=w.instant(end, year=True),
-        timezone=report.timezone,
-    )
     notes = []
     if report.skipped:
         names = w("list.separator").join(w.period_dates(p, zone) for p in report.skipped)
         notes.append(w("digest.skipped", periods=names))
-    empty = w("digest.empty") if report.is_empty else None
-    sections = [] if report.is_empty else _sections(report, roster, w)
-    footer = w("digest.footer")
-    return RenderedDigest(
-        subject,
-        _text(title, period_line, notes, empty, sections, footer),
-        html(
-            language=w.language,
-            title=title,
-            period_line=period_line,
-            notes=notes,
-            empty=empty,
-            sections=sections,
-            footer=footer,
+    page = Page(
+        language=w.language,
+        title=w(f"digest.{report.kind}.title"),
+        period_line=w(
+            "digest.period",
+            start=w.instant(start, year=start.year != end.year),
+            end=w.instant(end, year=True),
+            timezone=report.timezone,
         ),
+        notes=tuple(notes),
+        empty=w("digest.empty") if report.is_empty else None,
+        sections=() if report.is_empty else tuple(_sections(report, roster, w)),
+        footer=w("digest.footer"),
     )
+    return RenderedDigest(subject, _text(page), html(page))
