@@ -161,7 +161,7 @@ def violations(
                 found.append(
                     f"{importer} (line {imp.line}, {layer}) imports {imp.imported} ({target})"
                 )
-    return found
+    return list(dict.fromkeys(found))  # `from x import a, b` is one import, reported once
 
 
 def package_sources(root: Path = PACKAGE) -> dict[str, tuple[str, bool]]:
@@ -242,10 +242,10 @@ def fake(**modules: str) -> dict[str, tuple[str, bool]]:
             ),
             ["notifpolicy.adapters.x (line 3, adapters) imports notifpolicy.service (service)"],
         ),
-        # The CLI takes a fake from the testing kit, by a relative import.
+        # The CLI takes a fake from the testing kit, by a relative import (two names, one line).
         (
             fake(
-                notifpolicy__cli__run="from ..testing import fakes\n",
+                notifpolicy__cli__run="from ..testing import fakes, fakes as again\n",
                 notifpolicy__testing__fakes="",
             ),
             ["notifpolicy.cli.run (line 1, cli) imports notifpolicy.testing.fakes (testing)"],
