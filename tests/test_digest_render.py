@@ -24,9 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notifpolicy import Member, Role, Roster, ValidationError, WorkspaceSettings
-from notifpolicy._digest import DigestReport, build_report
+from notifpolicy._digest_figures import ConversationRecord, Reply
 from notifpolicy._digest_render import render_digest
-from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._digest_report import DigestReport, build_report
 
 from ._required import BROWSER, skip_unless_required
 

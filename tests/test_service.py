@@ -19,7 +19,7 @@ from notifpolicy import (
     Role,
     Roster,
 )
-from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._digest_figures import ConversationRecord, Reply
 from notifpolicy._events import ConversationCreated, MemberMentioned
 from notifpolicy._outbox import OutboxItem, OutboxStatus, SendResult, SendStatus
 from notifpolicy.adapters.postgres import PostgresStore

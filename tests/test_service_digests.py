@@ -21,7 +21,7 @@ from notifpolicy import (
     render_digest,
 )
 from notifpolicy import service as service_module
-from notifpolicy._digest_report import ConversationRecord, Reply
+from notifpolicy._digest_figures import ConversationRecord, Reply
 from notifpolicy._events import MemberMentioned
 from notifpolicy.adapters.smtp import SmtpTransport
 from notifpolicy.testing.fakes import InMemoryStore

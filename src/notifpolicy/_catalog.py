@@ -284,12 +284,15 @@ _SHIPPED_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-def _to_languages(value: Mapping[str, Mapping[str, str]]) -> Messages:
+def _language_items(value: object) -> list[tuple[str, Mapping[str, str]]]:
+    """``value`` checked as a mapping of language code to a mapping of key to text; its items.
+
+    The keys and texts themselves are checked with the whole catalog (:func:`_check`)."""
     if not isinstance(value, Mapping):
         raise ValidationError.single(
             "catalog", "type", f"must be a mapping of language to messages, got {quote(value)}"
         )
-    out: dict[str, FrozenMap[str, str]] = {}
+    items = []
     for code, messages in value.items():
         if not isinstance(messages, Mapping):
             raise ValidationError.single(
@@ -297,8 +300,17 @@ def _to_languages(value: Mapping[str, Mapping[str, str]]) -> Messages:
                 "type",
                 f"must be a mapping of key to text, got {quote(messages)}",
             )
-        out[code] = messages if isinstance(messages, FrozenMap) else FrozenMap(messages)
-    return FrozenMap(out)
+        items.append((code, messages))
+    return items
+
+
+def _to_languages(value: Mapping[str, Mapping[str, str]]) -> Messages:
+    return FrozenMap(
+        {
+            code: messages if isinstance(messages, FrozenMap) else FrozenMap(messages)
+            for code, messages in _language_items(value)
+        }
+    )
 
 
 @attrs.frozen
@@ -334,19 +346,7 @@ class MessageCatalog:
         merged: dict[str, dict[str, str]] = {
             code: dict(messages) for code, messages in self.languages.items()
         }
-        if not isinstance(languages, Mapping):
-            raise ValidationError.single(
-                "catalog",
-                "type",
-                f"must be a mapping of language to messages, got {quote(languages)}",
-            )
-        for code, messages in languages.items():
-            if not isinstance(messages, Mapping):
-                raise ValidationError.single(
-                    key_path("catalog", code),
-                    "type",
-                    f"must be a mapping of key to text, got {quote(messages)}",
-                )
+        for code, messages in _language_items(languages):
             merged.setdefault(code, {}).update(messages)
         return MessageCatalog(merged)
 

@@ -18,7 +18,7 @@ import html as _html
 
 import attrs
 
-from notifpolicy._digest import Verdict
+from notifpolicy._digest_report import Verdict
 
 __all__ = [
     "Chart",
@@ -26,6 +26,7 @@ __all__ = [
     "LeaderRow",
     "Leaderboard",
     "Notes",
+    "Page",
     "Pairs",
     "Section",
     "TrendRow",
@@ -98,6 +99,21 @@ class Notes:
 
 
 Section = Pairs | Leaderboard | TrendRows | Chart | Notes
+
+
+@attrs.frozen
+class Page:
+    """The whole email, every word in the reader's language: the plain text and the HTML are
+    two drawings of one page."""
+
+    language: str
+    title: str
+    period_line: str
+    notes: tuple[str, ...]  # above the sections: the periods a scheduler slept through
+    empty: str | None  # the short report's one line, when nothing happened
+    sections: tuple[Section, ...]
+    footer: str
+
 
 # -- the palette: light inline, dark from the <style> block -----------------------------------
 
@@ -265,23 +281,15 @@ def _section_rows(section: Section) -> list[str]:
     return _notes(section)
 
 
-def html(
-    *,
-    language: str,
-    title: str,
-    period_line: str,
-    notes: list[str],
-    empty: str | None,
-    sections: list[Section],
-    footer: str,
-) -> str:
+def html(page: Page) -> str:
     """The whole email document."""
     card = [
         "<tr>"
         + _td(
-            f'<h1 class="np-ink" style="margin:0;font-size:22px;color:{_INK};">{_e(title)}</h1>'
+            f'<h1 class="np-ink" style="margin:0;font-size:22px;color:{_INK};">'
+            f"{_e(page.title)}</h1>"
             f'<p class="np-muted" style="margin:4px 0 0;font-size:13px;color:{_MUTED};">'
-            f"{_e(period_line)}</p>",
+            f"{_e(page.period_line)}</p>",
             "padding:24px 24px 8px;",
         )
         + "</tr>"
@@ -290,11 +298,11 @@ def html(
         "<tr>"
         + _td(_e(n), "padding:8px 24px;font-size:13px;", cls="np-note", color=_NOTE)
         + "</tr>"
-        for n in notes
+        for n in page.notes
     )
-    if empty:
-        card.append("<tr>" + _td(_e(empty), "padding:16px 24px;font-size:15px;") + "</tr>")
-    for section in sections:
+    if page.empty:
+        card.append("<tr>" + _td(_e(page.empty), "padding:16px 24px;font-size:15px;") + "</tr>")
+    for section in page.sections:
         card.append(
             '<tr><td style="padding:16px 24px 4px;">'
             f'<h2 class="np-ink np-rule" style="{_FONT}margin:0 0 4px;font-size:16px;color:{_INK};'
@@ -305,17 +313,19 @@ def html(
         card.append("</table></td></tr>")
     card.append(
         "<tr>"
-        + _td(_e(footer), "padding:16px 24px 24px;font-size:12px;", cls="np-muted", color=_MUTED)
+        + _td(
+            _e(page.footer), "padding:16px 24px 24px;font-size:12px;", cls="np-muted", color=_MUTED
+        )
         + "</tr>"
     )
     parts = [
         "<!DOCTYPE html>",
-        f'<html lang="{_e(language)}">',
+        f'<html lang="{_e(page.language)}">',
         '<head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="color-scheme" content="light dark">',
         '<meta name="supported-color-schemes" content="light dark">',
-        f"<title>{_e(title)}</title>",
+        f"<title>{_e(page.title)}</title>",
         f"<style>\n{_DARK}\n</style></head>",
         f'<body class="np-page" style="margin:0;padding:0;background-color:{_PAGE};">',
         f'<table role="presentation" class="np-page" width="100%" {_TABLE} '

@@ -25,20 +25,21 @@ import datetime as dt
 import attrs
 
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._digest import DigestReport, Trend, TrendMetric, Verdict, percent
+from notifpolicy._digest_figures import PeriodFigures
 from notifpolicy._digest_html import (
     Chart,
     ChartDay,
     Leaderboard,
     LeaderRow,
     Notes,
+    Page,
     Pairs,
     Section,
     TrendRow,
     TrendRows,
     html,
 )
-from notifpolicy._digest_report import PeriodFigures
+from notifpolicy._digest_report import DigestReport, Trend, TrendMetric, Verdict, percent
 from notifpolicy._digest_schedule import DigestPeriod
 from notifpolicy._roster import Roster
 from notifpolicy._timeutil import resolve_zone
@@ -206,14 +207,14 @@ def _chart(report: DigestReport, w: _Words) -> Chart:
 def _insight_text(code: str, values: dict[str, object], roster: Roster | None, w: _Words) -> str:
     if code == "busiest_day":
         count = values.pop("count")
-        assert isinstance(count, int)  # noqa: S101 -- built so by _digest._insights
+        assert isinstance(count, int)  # noqa: S101 -- built so by _digest_report._insights
         values["weekday"] = w(f"weekday.{values['weekday']}")
         values["conversations"] = w.catalog.kind_count(w.language, "new_conversation", count)
     if "agent_id" in values:
         values["agent"] = _name(str(values.pop("agent_id")), roster)
     if "points" in values:
         points = values["points"]
-        assert isinstance(points, int)  # noqa: S101 -- built so by _digest._insights
+        assert isinstance(points, int)  # noqa: S101 -- built so by _digest_report._insights
         values["points"] = w.points(points, sign=False)
     return w(f"digest.insight.{code}", **values)
 
@@ -306,24 +307,17 @@ def _text_rows(section: Section) -> list[str]:
     return [f"  - {note}" for note in section.notes]
 
 
-def _text(
-    title: str,
-    period_line: str,
-    notes: list[str],
-    empty: str | None,
-    sections: list[Section],
-    footer: str,
-) -> str:
-    lines = [title, period_line]
-    if notes or empty:
+def _text(page: Page) -> str:
+    lines = [page.title, page.period_line]
+    if page.notes or page.empty:
         lines.append("")
-    lines.extend(notes)
-    if empty:
-        lines.append(empty)
-    for section in sections:
+    lines.extend(page.notes)
+    if page.empty:
+        lines.append(page.empty)
+    for section in page.sections:
         lines.extend(["", section.heading, "-" * len(section.heading)])
         lines.extend(_text_rows(section))
-    lines.extend(["", footer])
+    lines.extend(["", page.footer])
     return "\n".join(lines) + "\n"
 
 
@@ -344,30 +338,22 @@ def render_digest(
     period = report.period
     start, end = period.start.astimezone(zone), period.end.astimezone(zone)
     subject = w(f"digest.{report.kind}.subject", dates=w.period_dates(period, zone))
-    title = w(f"digest.{report.kind}.title")
-    period_line = w(
-        "digest.period",
-        start=w.instant(start, year=start.year != end.year),
-        end=w.instant(end, year=True),
-        timezone=report.timezone,
-    )
     notes = []
     if report.skipped:
         names = w("list.separator").join(w.period_dates(p, zone) for p in report.skipped)
         notes.append(w("digest.skipped", periods=names))
-    empty = w("digest.empty") if report.is_empty else None
-    sections = [] if report.is_empty else _sections(report, roster, w)
-    footer = w("digest.footer")
-    return RenderedDigest(
-        subject,
-        _text(title, period_line, notes, empty, sections, footer),
-        html(
-            language=w.language,
-            title=title,
-            period_line=period_line,
-            notes=notes,
-            empty=empty,
-            sections=sections,
-            footer=footer,
+    page = Page(
+        language=w.language,
+        title=w(f"digest.{report.kind}.title"),
+        period_line=w(
+            "digest.period",
+            start=w.instant(start, year=start.year != end.year),
+            end=w.instant(end, year=True),
+            timezone=report.timezone,
         ),
+        notes=tuple(notes),
+        empty=w("digest.empty") if report.is_empty else None,
+        sections=() if report.is_empty else tuple(_sections(report, roster, w)),
+        footer=w("digest.footer"),
     )
+    return RenderedDigest(subject, _text(page), html(page))

@@ -1,469 +1,244 @@
-"""Digest content: the figures of a period, computed from the conversation records the host passes.
+"""Digest reports: a period's figures, and for the weekly report trends and insights.
 
-Definitions (the product's, made precise):
-
-- A period ``[start, end)`` sees only facts before ``end``.  The conversations *of* the period are
-  those created in it.
-- Counts: ``new`` (created in the period), ``closed`` (closed in it), ``open_at_end`` (created
-  before ``end`` and not closed before it), ``unassigned_at_end`` (open at the end with no current
-  assignee: records carry no assignment history).
-- First-response times are real elapsed seconds (even with business hours) of the conversations
-  of the period answered before ``end``: the median (the mean of the two middle values for an even
-  count) and the 90th percentile by nearest rank.
-- The SLA share counts the conversations of the period answered before ``end`` or whose due
-  instant is strictly before it; a reply at or before the due instant is in time; closed without
-  a reply counts as missed once due.  The due instant is ``created_at`` plus the first-response
-  target, counted in business hours when they are set (the escalation's clock).  It is computed
-  even when the admin escalation is disabled.
-- Per agent: ``handled`` = conversations the agent replied to in the period; a first response is
-  credited to the first listed reply at exactly ``first_response_at`` (none matching: it counts
-  overall but for no agent).  Only agents who replied in the period get a row.  Leaderboard
-  order: handled descending, then median first response ascending (none last), then agent id.
+The figures are defined in ``_digest_figures.py``.  Here: which periods a report compares, the
+trends (a trend's change is ``None`` when either side is ``None``; its relative change is also
+``None`` when the previous value is 0), whether a change is better or worse (the figure's own
+good direction, a table below), and a few rule-based insights, kept as codes with values so
+that the message catalog words them in each language.  The report carries the workspace's
+first-response target, so that a rendering names the target its SLA share was measured against.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import enum
+from collections.abc import Iterable, Mapping
 
 import attrs
 
-from notifpolicy._business_clock import calendar_for, to_us
-from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._digest_figures import (
+    ConversationRecord,
+    PeriodFigures,
+    PeriodTotals,
+    period_figures,
+    period_totals,
+)
+from notifpolicy._digest_schedule import DigestPeriod
+from notifpolicy._frozen import FrozenMap
 from notifpolicy._settings import WorkspaceSettings
-from notifpolicy._timeutil import require_aware
-from notifpolicy._zonecache import zone_table
 
 __all__ = [
-    "AgentFigures",
-    "ConversationRecord",
-    "PeriodFigures",
-    "PeriodTotals",
-    "Reply",
-    "distinct",
-    "period_figures",
-    "period_totals",
+    "DigestReport",
+    "Insight",
+    "Trend",
+    "TrendMetric",
+    "Verdict",
+    "build_report",
+    "percent",
 ]
 
-
-@attrs.frozen
-class Reply:
-    """An agent's reply in a conversation, at an instant."""
-
-    agent_id: str
-    at: dt.datetime
+_ONE_US = dt.timedelta(microseconds=1)
 
 
-def _to_replies(value: Iterable[Reply]) -> tuple[Reply, ...]:
-    return tuple(value)
+class TrendMetric(enum.Enum):
+    """The figures a weekly report compares with the week before, in display order."""
 
-
-@attrs.frozen
-class ConversationRecord:
-    """What a digest needs to know about one conversation, as the host reports it now."""
-
-    id: str
-    created_at: dt.datetime
-    closed_at: dt.datetime | None = None
-    first_response_at: dt.datetime | None = None
-    assignee: str | None = None
-    replies: tuple[Reply, ...] = attrs.field(default=(), converter=_to_replies)
-    # The instants as integer microseconds, computed once when the record is checked: a report
-    # over 100,000 records then compares integers only.
-    _us: tuple[int, int | None, int | None, tuple[tuple[str, int], ...]] = attrs.field(
-        init=False, repr=False, eq=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        problems = _record_problems(self)
-        if problems:
-            raise ValidationError(problems)
-        as_us = (
-            to_us(self.created_at),
-            None if self.closed_at is None else to_us(self.closed_at),
-            None if self.first_response_at is None else to_us(self.first_response_at),
-            tuple((x.agent_id, to_us(x.at)) for x in self.replies),
-        )
-        object.__setattr__(self, "_us", as_us)
-
-
-def _record_problems(r: ConversationRecord) -> list[Problem]:
-    problems: list[Problem] = []
-    where = f"conversation {quote(r.id)}"
-    if not isinstance(r.id, str) or not r.id:
-        problems.append(Problem("id", "type", f"must be a non-empty string, got {quote(r.id)}"))
-
-    def aware(value: object, name: str) -> dt.datetime | None:
-        try:
-            return require_aware(value, path=name)
-        except ValidationError as exc:
-            problems.extend(attrs.evolve(p, message=f"{where}: {p.message}") for p in exc.problems)
-            return None
-
-    # Instants are compared as integers: two datetimes sharing a ZoneInfo compare by wall
-    # clock, which is wrong in a DST fold.
-    created = aware(r.created_at, "created_at")
-    for name in ("closed_at", "first_response_at"):
-        value = getattr(r, name)
-        if value is None:
-            continue
-        at = aware(value, name)
-        if created is not None and at is not None and to_us(at) < to_us(created):
-            problems.append(
-                Problem(
-                    name,
-                    "before_creation",
-                    f"{where}: {at.isoformat()} is before its creation {created.isoformat()}",
-                )
-            )
-    if r.assignee is not None and (not isinstance(r.assignee, str) or not r.assignee):
-        problems.append(Problem("assignee", "type", f"{where}: must be a non-empty string or None"))
-    items: tuple[object, ...] = r.replies  # hosts build these from their own data: check
-    for i, reply in enumerate(items):
-        path = f"replies[{i}]"
-        if not isinstance(reply, Reply):
-            problems.append(Problem(path, "type", f"{where}: must be a Reply, got {quote(reply)}"))
-            continue
-        if not isinstance(reply.agent_id, str) or not reply.agent_id:
-            problems.append(
-                Problem(
-                    f"{path}.agent_id",
-                    "type",
-                    f"{where}: must be a non-empty agent id, got {quote(reply.agent_id)}",
-                )
-            )
-        at = aware(reply.at, f"{path}.at")
-        if created is not None and at is not None and to_us(at) < to_us(created):
-            problems.append(
-                Problem(
-                    f"{path}.at",
-                    "before_creation",
-                    f"{where}: a reply at {at.isoformat()} is before its creation",
-                )
-            )
-    return problems
-
-
-@attrs.frozen
-class AgentFigures:
-    """One agent's row: conversations handled and their first responses in the period."""
-
-    agent_id: str
-    handled: int
-    first_responses: int
-    median_first_response: dt.timedelta | None
-
-
-@attrs.frozen
-class PeriodFigures:
-    """Every figure of one period (see the module docstring for the definitions)."""
-
-    start: dt.datetime
-    end: dt.datetime
-    new: int
-    closed: int
-    open_at_end: int
-    unassigned_at_end: int
-    first_responses: int
-    median_first_response: dt.timedelta | None
-    p90_first_response: dt.timedelta | None
-    sla_counted: int
-    sla_met: int
-    agents: tuple[AgentFigures, ...]
-    new_by_weekday: tuple[int, ...]
-    """New conversations per local weekday of creation, Monday first."""
+    NEW = "new"
+    CLOSED = "closed"
+    OPEN_AT_END = "open_at_end"
+    UNASSIGNED_AT_END = "unassigned_at_end"
+    MEDIAN_FIRST_RESPONSE = "median_first_response"  # in seconds
+    P90_FIRST_RESPONSE = "p90_first_response"  # in seconds
+    SLA_SHARE = "sla_share"  # a fraction, 0-1
 
     @property
-    def busiest_weekday(self) -> int | None:
-        """The weekday (0 = Monday) with the most new conversations, the earlier in the week
-        on a tie; ``None`` when nothing was new."""
-        if not self.new:
-            return None
-        return max(range(7), key=lambda d: (self.new_by_weekday[d], -d))
+    def better_when(self) -> int:
+        """``+1``: a higher value is better; ``-1``: a lower one; ``0``: neither."""
+        return _BETTER_WHEN[self]
 
-    @property
-    def sla_share(self) -> float | None:
-        """The share answered within the target, or ``None`` when nothing counted."""
-        return None if self.sla_counted == 0 else self.sla_met / self.sla_counted
+
+# The direction that is better belongs to the figure: more closed, fewer left open or
+# unassigned, faster first responses, a higher share within the target.  More new
+# conversations is demand, not performance: neither better nor worse.
+_BETTER_WHEN: dict[TrendMetric, int] = {
+    TrendMetric.NEW: 0,
+    TrendMetric.CLOSED: +1,
+    TrendMetric.OPEN_AT_END: -1,
+    TrendMetric.UNASSIGNED_AT_END: -1,
+    TrendMetric.MEDIAN_FIRST_RESPONSE: -1,
+    TrendMetric.P90_FIRST_RESPONSE: -1,
+    TrendMetric.SLA_SHARE: +1,
+}
+
+
+class Verdict(enum.Enum):
+    """What a trend's change means for the reader."""
+
+    BETTER = "better"
+    WORSE = "worse"
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"  # a figure with no better direction (new conversations) moved
 
 
 @attrs.frozen
-class PeriodTotals:
-    """The figures a weekly report compares with the week before (the same definitions as
-    :class:`PeriodFigures`), computed by a lighter pass."""
+class Trend:
+    """``current`` against ``previous``; ``change``, ``relative_change`` and ``verdict`` are
+    ``None`` when either side is (``relative_change`` also when ``previous`` is 0).
 
-    start: dt.datetime
-    end: dt.datetime
-    new: int
-    closed: int
-    open_at_end: int
-    unassigned_at_end: int
-    median_first_response: dt.timedelta | None
-    p90_first_response: dt.timedelta | None
-    sla_counted: int
-    sla_met: int
+    A share's ``change`` is the difference of two fractions (0.53 - 0.51 = 0.02): a renderer
+    shows it in percentage points.
+    """
+
+    metric: TrendMetric
+    previous: float | None
+    current: float | None
+    change: float | None
+    relative_change: float | None
+    verdict: Verdict | None = None
+
+
+def _to_values(value: Mapping[str, object]) -> FrozenMap[str, object]:
+    return FrozenMap(value)
+
+
+@attrs.frozen
+class Insight:
+    """A rule-based remark, as a catalog code and the values it quotes."""
+
+    code: str
+    values: FrozenMap[str, object] = attrs.field(factory=FrozenMap, converter=_to_values)
+
+
+@attrs.frozen
+class DigestReport:
+    """Everything a digest email shows, before rendering.
+
+    ``skipped`` names the periods a scheduler slept through: they are not sent (no flood), and
+    the report says so.
+    """
+
+    period: DigestPeriod
+    timezone: str
+    figures: PeriodFigures
+    first_response_target_minutes: int
+    """The workspace's first-response target that the SLA share was measured against."""
+    previous: PeriodTotals | None = None
+    trends: tuple[Trend, ...] = ()
+    insights: tuple[Insight, ...] = ()
+    skipped: tuple[DigestPeriod, ...] = ()
 
     @property
-    def sla_share(self) -> float | None:
-        """The share answered within the target, or ``None`` when nothing counted."""
-        return None if self.sla_counted == 0 else self.sla_met / self.sla_counted
+    def kind(self) -> str:
+        return self.period.kind
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing happened and nothing is waiting: the short, friendly report."""
+        f = self.figures
+        return f.new == 0 and f.closed == 0 and f.open_at_end == 0 and not f.agents
 
 
-def median(values: Sequence[int]) -> int | None:
-    """The usual median of sorted integers: the mean of the two middle values for an even count
-    (rounded half to even, like ``timedelta`` division)."""
-    n = len(values)
-    if n == 0:
-        return None
-    mid = n // 2
-    if n % 2:
-        return values[mid]
-    return round((values[mid - 1] + values[mid]) / 2)
+def _seconds(value: dt.timedelta | None) -> float | None:
+    return None if value is None else value / dt.timedelta(seconds=1)
 
 
-def p90(values: Sequence[int]) -> int | None:
-    """The 90th percentile of sorted integers by nearest rank: the value at rank ceil(0.9 n)."""
-    if not values:
-        return None
-    return values[math.ceil(0.9 * len(values)) - 1]
+def percent(share: float) -> int:
+    """A share as the whole percentage a reader sees (0.525 -> 52, half to even): changes
+    in percentage points are differences of these, so the figures shown add up."""
+    return round(share * 100)
 
 
-def _us(value: int | None) -> dt.timedelta | None:
-    return None if value is None else dt.timedelta(microseconds=value)
+def _metric(figures: PeriodFigures | PeriodTotals, metric: TrendMetric) -> float | None:
+    if metric is TrendMetric.MEDIAN_FIRST_RESPONSE:
+        return _seconds(figures.median_first_response)
+    if metric is TrendMetric.P90_FIRST_RESPONSE:
+        return _seconds(figures.p90_first_response)
+    if metric is TrendMetric.SLA_SHARE:
+        return figures.sla_share
+    value: int = getattr(figures, metric.value)  # new, closed, open_at_end, unassigned_at_end
+    return value
 
 
-def check_period(start: object, end: object) -> tuple[dt.datetime, dt.datetime]:
-    """A period must be aware and non-empty: ``start < end``."""
-    s = require_aware(start, path="start")
-    e = require_aware(end, path="end")
-    # On instants: two datetimes sharing a ZoneInfo compare by wall clock, wrong in a fold.
-    if not to_us(s) < to_us(e):
-        raise ValidationError.single(
-            "end", "empty_period", f"must be after start ({s.isoformat()}), got {e.isoformat()}"
+def trend(metric: TrendMetric, previous: float | None, current: float | None) -> Trend:
+    """One trend; see the module docstring for when parts are ``None``.
+
+    >>> trend(TrendMetric.OPEN_AT_END, 7, 4).verdict
+    <Verdict.BETTER: 'better'>
+    >>> trend(TrendMetric.NEW, 7, 4).verdict
+    <Verdict.CHANGED: 'changed'>
+    """
+    if previous is None or current is None:
+        return Trend(metric, previous, current, None, None)
+    change = current - previous
+    relative = None if previous == 0 else change / previous
+    if change == 0:
+        verdict = Verdict.UNCHANGED
+    elif metric.better_when == 0:
+        verdict = Verdict.CHANGED
+    else:
+        verdict = Verdict.BETTER if change * metric.better_when > 0 else Verdict.WORSE
+    return Trend(metric, previous, current, change, relative, verdict)
+
+
+def _insights(figures: PeriodFigures, previous: PeriodTotals | None) -> tuple[Insight, ...]:
+    found: list[Insight] = []
+    busiest = figures.busiest_weekday
+    if busiest is not None:
+        found.append(
+            Insight("busiest_day", {"weekday": busiest, "count": figures.new_by_weekday[busiest]})
         )
-    return s, e
+    if previous is not None:
+        now_s = _seconds(figures.median_first_response)
+        then_s = _seconds(previous.median_first_response)
+        if now_s is not None and then_s:
+            relative = round(abs(now_s - then_s) / then_s * 100)
+            if relative >= 1:
+                code = "first_response_faster" if now_s < then_s else "first_response_slower"
+                found.append(Insight(code, {"percent": relative}))
+        if figures.sla_share is not None and previous.sla_share is not None:
+            points = percent(figures.sla_share) - percent(previous.sla_share)
+            if points:
+                found.append(
+                    Insight("sla_up" if points > 0 else "sla_down", {"points": abs(points)})
+                )
+    if figures.agents:
+        top = figures.agents[0]
+        found.append(Insight("top_agent", {"agent_id": top.agent_id, "handled": top.handled}))
+    if figures.unassigned_at_end:
+        found.append(Insight("unassigned_waiting", {"count": figures.unassigned_at_end}))
+    return tuple(found)
 
 
-def distinct(records: Iterable[ConversationRecord]) -> Sequence[ConversationRecord]:
-    """``records`` as a sequence, each conversation once: a conversation id given twice would
-    be counted twice, so it is a :class:`ValidationError` (code ``duplicate``, as in the
-    escalation check), every repeat listed."""
-    given: object = records  # callers may pass anything: checked, not trusted
-    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-        raise ValidationError.single(
-            "records",
-            "type",
-            f"must be an iterable of ConversationRecord, got {type(given).__name__}",
-        )
+def build_report(
+    records: Iterable[ConversationRecord],
+    *,
+    period: DigestPeriod,
+    settings: WorkspaceSettings,
+    previous_period: DigestPeriod | None = None,
+    skipped: Iterable[DigestPeriod] = (),
+) -> DigestReport:
+    """The report for ``period``; with ``previous_period`` (the weekly report's week before),
+    trends against it.
+
+    ``records`` may be any iterable; it is read once per period.  A conversation id given
+    twice is a :class:`~notifpolicy.ValidationError` (code ``duplicate``).
+    """
     rows = records if isinstance(records, list | tuple) else list(records)
-    wrong = [
-        Problem(f"records[{i}]", "type", f"must be a ConversationRecord, got {type(r).__name__}")
-        for i, r in enumerate(rows)
-        if not isinstance(r, ConversationRecord)
-    ]
-    if wrong:
-        # A host's digest source handing over dicts must not crash the tick (SPEC: the tick's
-        # other phases go on): its own error, every bad item named.
-        raise ValidationError(wrong)
-    if len({r.id for r in rows}) == len(rows):
-        return rows
-    seen: set[str] = set()
-    problems = []
-    for i, r in enumerate(rows):
-        if r.id in seen:
-            problems.append(
-                Problem(
-                    f"records[{i}].id",
-                    "duplicate",
-                    f"{r.id!r} is given twice; each conversation's record must appear once",
-                )
-            )
-        seen.add(r.id)
-    raise ValidationError(problems)
-
-
-def period_figures(  # noqa: PLR0915 -- one pass on purpose: that loop is the report's cost
-    records: Iterable[ConversationRecord],
-    *,
-    start: dt.datetime,
-    end: dt.datetime,
-    settings: WorkspaceSettings,
-) -> PeriodFigures:
-    """The figures of ``[start, end)``.
-
-    >>> import datetime as dt
-    >>> t = dt.datetime(2026, 3, 9, 9, tzinfo=dt.UTC)
-    >>> r = ConversationRecord("c1", t, first_response_at=t + dt.timedelta(minutes=5),
-    ...                        replies=[Reply("anna", t + dt.timedelta(minutes=5))])
-    >>> f = period_figures([r], start=t, end=t + dt.timedelta(days=1),
-    ...                    settings=WorkspaceSettings())
-    >>> f.new, f.median_first_response, f.sla_share, f.agents[0].agent_id
-    (1, datetime.timedelta(seconds=300), 1.0, 'anna')
-    """
-    start, end = check_period(start, end)
-    records = distinct(records)
-    s_us, e_us = to_us(start), to_us(end)
-    target_us = settings.escalation.first_response.after_minutes * 60_000_000
-    calendar = (
-        None
-        if settings.business_hours is None
-        else calendar_for(settings.business_hours, settings.zone)
+    figures = period_figures(rows, start=period.start, end=period.end, settings=settings)
+    previous = None
+    trends: tuple[Trend, ...] = ()
+    if previous_period is not None:
+        previous = period_totals(
+            rows, start=previous_period.start, end=previous_period.end, settings=settings
+        )
+        trends = tuple(trend(m, _metric(previous, m), _metric(figures, m)) for m in TrendMetric)
+    return DigestReport(
+        period=period,
+        timezone=settings.timezone,
+        figures=figures,
+        first_response_target_minutes=settings.escalation.first_response.after_minutes,
+        previous=previous,
+        trends=trends,
+        insights=_insights(figures, previous),
+        skipped=tuple(skipped),
     )
-    starts, offsets = _segments(settings, s_us, e_us)
-    single_offset = offsets[0] if len(offsets) == 1 else None
-    new = closed = open_at_end = unassigned = sla_counted = sla_met = 0
-    frts: list[int] = []
-    agent_frts: defaultdict[str, list[int]] = defaultdict(list)
-    handled: dict[str, int] = {}
-    by_weekday = [0] * 7
-    # One pass, integers only: this loop is the whole cost of a report over 100,000 records.
-    for r in records:
-        created, closed_at, answered, replies = r._us  # our own cache, see ConversationRecord
-        if created >= e_us:
-            continue  # a period sees only facts before its end
-        if closed_at is None or closed_at >= e_us:
-            open_at_end += 1
-            if r.assignee is None:
-                unassigned += 1
-        elif closed_at >= s_us:
-            closed += 1
-        if len(replies) == 1:
-            agent, at = replies[0]
-            if s_us <= at < e_us:
-                handled[agent] = handled.get(agent, 0) + 1
-        elif replies:
-            for agent in {agent for agent, at in replies if s_us <= at < e_us}:
-                handled[agent] = handled.get(agent, 0) + 1
-        if created < s_us:
-            continue
-        # A conversation of the period.
-        new += 1
-        second = created // 1_000_000
-        if single_offset is None:
-            offset = offsets[bisect.bisect_right(starts, second) - 1]
-        else:
-            offset = single_offset
-        # 1970-01-01 was a Thursday (weekday 3).
-        by_weekday[((second + offset) // 86_400 + 3) % 7] += 1
-        due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
-        if answered is not None and answered < e_us:
-            frt = answered - created
-            frts.append(frt)
-            for agent, at in replies:
-                if at == answered:
-                    agent_frts[agent].append(frt)
-                    break
-            sla_counted += 1
-            if due is None or answered <= due:
-                sla_met += 1
-        elif due is not None and due < e_us:
-            sla_counted += 1  # due and unanswered (closed or not): missed
-    frts.sort()
-    agents = []
-    for agent_id, count in handled.items():  # agents who replied in the period
-        mine = sorted(agent_frts.get(agent_id, ()))
-        agents.append(AgentFigures(agent_id, count, len(mine), _us(median(mine))))
-    agents.sort(key=_leaderboard_order)
-    return PeriodFigures(
-        start=start,
-        end=end,
-        new=new,
-        closed=closed,
-        open_at_end=open_at_end,
-        unassigned_at_end=unassigned,
-        first_responses=len(frts),
-        median_first_response=_us(median(frts)),
-        p90_first_response=_us(p90(frts)),
-        sla_counted=sla_counted,
-        sla_met=sla_met,
-        agents=tuple(agents),
-        new_by_weekday=tuple(by_weekday),
-    )
-
-
-def period_totals(
-    records: Iterable[ConversationRecord],
-    *,
-    start: dt.datetime,
-    end: dt.datetime,
-    settings: WorkspaceSettings,
-) -> PeriodTotals:
-    """The figures a trend compares (counts, median and p90 first response, SLA share) of
-    ``[start, end)``: the weekly report's week before.
-
-    Same definitions as :func:`period_figures` (a property test holds them equal), without the
-    per-agent and weekday work.
-    """
-    start, end = check_period(start, end)
-    records = distinct(records)
-    s_us, e_us = to_us(start), to_us(end)
-    target_us = settings.escalation.first_response.after_minutes * 60_000_000
-    calendar = (
-        None
-        if settings.business_hours is None
-        else calendar_for(settings.business_hours, settings.zone)
-    )
-    new = closed = open_at_end = unassigned = sla_counted = sla_met = 0
-    frts: list[int] = []
-    for r in records:
-        created, closed_at, answered, _replies = r._us  # our own cache, see ConversationRecord
-        if created >= e_us:
-            continue
-        if closed_at is None or closed_at >= e_us:
-            open_at_end += 1
-            if r.assignee is None:
-                unassigned += 1
-        elif closed_at >= s_us:
-            closed += 1
-        if created < s_us:
-            continue
-        new += 1
-        due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
-        if answered is not None and answered < e_us:
-            frts.append(answered - created)
-            sla_counted += 1
-            if due is None or answered <= due:
-                sla_met += 1
-        elif due is not None and due < e_us:
-            sla_counted += 1
-    frts.sort()
-    return PeriodTotals(
-        start=start,
-        end=end,
-        new=new,
-        closed=closed,
-        open_at_end=open_at_end,
-        unassigned_at_end=unassigned,
-        median_first_response=_us(median(frts)),
-        p90_first_response=_us(p90(frts)),
-        sla_counted=sla_counted,
-        sla_met=sla_met,
-    )
-
-
-def _segments(settings: WorkspaceSettings, s_us: int, e_us: int) -> tuple[list[int], list[int]]:
-    """The zone's offsets over the period: segment start seconds and their offsets."""
-    table = zone_table(settings.zone)
-    second, last = s_us // 1_000_000, e_us // 1_000_000
-    starts: list[int] = []
-    offsets: list[int] = []
-    while True:
-        offset, first, end = table.segment(second)
-        starts.append(min(first, second))
-        offsets.append(offset)
-        if end > last:
-            return starts, offsets
-        second = end
-
-
-def _leaderboard_order(a: AgentFigures) -> tuple[int, int, int, str]:
-    no_median = a.median_first_response is None
-    frt = (
-        0
-        if a.median_first_response is None
-        else a.median_first_response // dt.timedelta(microseconds=1)
-    )
-    return (-a.handled, no_median, frt, a.agent_id)

@@ -135,6 +135,28 @@ def slack_payload(
     >>> payload["text"]
     'New conversation · Unassigned conversation: Refund &lt;!channel&gt;'
     """
+    _check_arguments(decision, event, settings)
+    template = _check_template(conversation_url_template)
+    words = _Words(catalog if catalog is not None else MessageCatalog.default(), language)
+    title = _title(decision, settings, words)
+    subject = _clip(event.subject, SUBJECT_LIMIT) if event.subject else None
+    blocks = _blocks(title, subject, event, template, words)
+    fallback = (
+        words("slack.fallback.subject", title=title, subject=subject)
+        if subject
+        else words("slack.fallback", title=title)
+    )
+    return {
+        "text": fallback,
+        "blocks": blocks,
+        # No previews of whatever a message links to.
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def _check_arguments(decision: object, event: object, settings: object) -> None:
+    """The checks on what the host passed, in the order they are reported."""
     if not isinstance(decision, Decision) or not decision.is_slack:
         raise ValidationError.single(
             "decision", "type", f"must be a Slack Decision, got {quote(decision)}"[:200]
@@ -159,55 +181,58 @@ def slack_payload(
         raise ValidationError.single(
             "settings", "type", f"must be a WorkspaceSettings, got {type(settings).__name__}"
         )
-    template = _check_template(conversation_url_template)
-    chosen = catalog if catalog is not None else MessageCatalog.default()
 
-    def text(key: str, /, **fields: object) -> str:
-        return chosen.text(language, key, **fields)
 
+class _Words:
+    """The catalog in one language."""
+
+    def __init__(self, catalog: MessageCatalog, language: str) -> None:
+        self.catalog = catalog
+        self.language = language
+
+    def __call__(self, key: str, /, **fields: object) -> str:
+        return self.catalog.text(self.language, key, **fields)
+
+
+def _title(decision: Decision, settings: WorkspaceSettings, words: _Words) -> str:
+    """The kinds' titles, joined: a host kind without a title of its own is named by its label."""
     minutes = {
         "unassigned_minutes": settings.escalation.unassigned.after_minutes,
         "first_response_minutes": settings.escalation.first_response.after_minutes,
     }
+    catalog, language = words.catalog, words.language
     titles = []
     for kind in decision.kinds:
         key = f"slack.title.{kind}"
-        if chosen.has(language, key):
-            titles.append(text(key, **minutes))
+        if catalog.has(language, key):
+            titles.append(words(key, **minutes))
         else:
-            titles.append(text("slack.title._unnamed", kind=chosen.kind_label(language, kind)))
-    title = text("slack.title.joiner").join(titles)
+            titles.append(words("slack.title._unnamed", kind=catalog.kind_label(language, kind)))
+    return words("slack.title.joiner").join(titles)
 
+
+def _blocks(
+    title: str, subject: str | None, event: Event, template: str | None, words: _Words
+) -> list[dict[str, Any]]:
+    """The header, the section with the subject and customer, and the context line."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(title, HEADER_LIMIT)}}
     ]
     details = []
-    if event.subject:
-        details.append(text("slack.subject", subject=_clip(event.subject, SUBJECT_LIMIT)))
+    if subject:
+        details.append(words("slack.subject", subject=subject))
     if event.customer:
-        details.append(text("slack.customer", customer=_clip(event.customer, CUSTOMER_LIMIT)))
+        details.append(words("slack.customer", customer=_clip(event.customer, CUSTOMER_LIMIT)))
     if details:
         blocks.append({"type": "section", "text": _mrkdwn("\n".join(details))})
     conversation_id = event.conversation_id
     if conversation_id is not None:
-        context = text("slack.conversation", conversation_id=_clip(conversation_id, 200))
+        context = words("slack.conversation", conversation_id=_clip(conversation_id, 200))
         if template is not None:
             url = _conversation_url(template, conversation_id)
-            context += f" · <{url}|{escape_slack(text('slack.open'))}>"
+            context += f" · <{url}|{escape_slack(words('slack.open'))}>"
         blocks.append({"type": "context", "elements": [_mrkdwn(context)]})
-
-    fallback = (
-        text("slack.fallback.subject", title=title, subject=_clip(event.subject, SUBJECT_LIMIT))
-        if event.subject
-        else text("slack.fallback", title=title)
-    )
-    return {
-        "text": fallback,
-        "blocks": blocks,
-        # No previews of whatever a message links to.
-        "unfurl_links": False,
-        "unfurl_media": False,
-    }
+    return blocks
 
 
 def _cut(text: str, limit: int) -> str:

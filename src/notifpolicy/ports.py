@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from notifpolicy._conversation import ConversationState
-from notifpolicy._digest_report import ConversationRecord
+from notifpolicy._digest_figures import ConversationRecord
 from notifpolicy._kinds import Channel
 from notifpolicy._outbox import (
     Delivery,

@@ -46,8 +46,8 @@ from notifpolicy._catchup import (
 from notifpolicy._conversation import ConversationState
 from notifpolicy._decide import decide
 from notifpolicy._decision import Decision, Outcome
-from notifpolicy._digest import DigestReport, build_report
 from notifpolicy._digest_render import RenderedDigest, render_digest
+from notifpolicy._digest_report import DigestReport, build_report
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
 from notifpolicy._errors import (
     NotifPolicyError,

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from notifpolicy._conversation import ConversationState
-from notifpolicy._digest_report import ConversationRecord
+from notifpolicy._digest_figures import ConversationRecord
 from notifpolicy._events import Event
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 from notifpolicy._outbox import Delivery
