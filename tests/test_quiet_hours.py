@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from notifpolicy import _quiet_hours as quiet_hours_module
 from notifpolicy._errors import ValidationError
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
-from notifpolicy._zonecache import DAYS, EPOCH, TABLES
+from notifpolicy._zonecache import EPOCH, cache_clear, is_cached
 from notifpolicy.testing.strategies import quiet_hours, wall_times
 
 from ._time_strategies import (
@@ -100,13 +100,12 @@ def ref_quiet_until(qh: QuietHours, at: dt.datetime, zone: dt.tzinfo) -> dt.date
 
 def cold() -> None:
     """Forget every cached zone, so that the next call takes the checked path."""
-    TABLES.clear()
-    DAYS.clear()
+    cache_clear()
 
 
 def fast_path_ready(at: dt.datetime, name: str) -> bool:
     """Whether a call about ``at`` in zone ``name`` can take the fast path now."""
-    return name in DAYS and (at - EPOCH).days in DAYS[name]
+    return is_cached(at, name)
 
 
 # --- examples: the window's edges -----------------------------------------------------------
