@@ -164,7 +164,7 @@ def test_day_entries_are_cached_only_for_whole_days_of_one_offset():
     assert entry is not None
     assert (entry.offset, entry.first) == (7200, (spring * DAY) + 3600)
     assert entry.midnight == dt.datetime(2026, 3, 30, tzinfo=UTC)
-    assert entry.walls[0] == dt.time(2, 0)
+    assert entry.minutes[0] == 2 * 60  # 02:00 at 00:00 UTC
     assert entry.end_in_day == entry.end - (spring + 1) * DAY
     # Monrovia kept -00:44:30 until 1972: not whole minutes, so not cached.
     monrovia = zone_table("Africa/Monrovia")

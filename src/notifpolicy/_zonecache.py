@@ -28,7 +28,7 @@ segment holding the whole day, plus what the fast paths need to answer without b
 anything.  The registry behind :func:`zone_table` finds a table by zone name or tzinfo and holds
 only keys that passed validation, so a hit needs no further checks.
 
-Everything that needs a zone's offsets asks this module: quiet hours (:func:`wall_minute`,
+Everything that needs a zone's offsets asks this module: quiet hours (:func:`local_minute`,
 :func:`window_exit`), the digest schedules (:func:`locate`, :meth:`ZoneTable.resolve`), the
 business-hours calendar (:meth:`ZoneTable.segments`) and the digest figures
 (:meth:`ZoneTable.segment`).  The fast paths read the caches, so they live here, next to them.
@@ -42,7 +42,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
 import attrs
@@ -56,7 +56,6 @@ __all__ = [
     "EPOCH",
     "MAX_SECOND",
     "MIN_SECOND",
-    "WALL_MINUTES",
     "DayEntry",
     "Segment",
     "ZoneTable",
@@ -64,9 +63,9 @@ __all__ = [
     "checked",
     "instant",
     "is_cached",
+    "local_minute",
     "locate",
     "split",
-    "wall_minute",
     "window_exit",
     "zone_table",
 ]
@@ -94,6 +93,7 @@ _SPAN: Final = 2 * DAY
 _MAX_TABLES: Final = 1024
 _MAX_DAYS: Final = 100_000
 
+
 class Segment(NamedTuple):
     """A run of instants with one UTC offset: ``offset`` holds for the seconds
     ``first <= s < end``.
@@ -112,7 +112,7 @@ class DayEntry:
     """A transition-free UTC day, as the fast paths read it.
 
     The fast paths build their answers from these: adding cached timedeltas to ``midnight`` is
-    much cheaper than making a new datetime, and one subscript of ``walls`` finds the wall-clock
+    much cheaper than making a new datetime, and one subscript of ``minutes`` finds the wall-clock
     reading.  Days whose offset is not whole minutes (local mean time, Monrovia until 1972) are
     not cached, so that the minute table is exact.
     """
@@ -125,26 +125,22 @@ class DayEntry:
     """The end of that segment (exclusive)."""
     midnight: dt.datetime
     """The day's 00:00 UTC."""
-    walls: tuple[dt.time, ...]
-    """The wall-clock minute (a naive ``time``) at each UTC minute of the day."""
+    minutes: tuple[int, ...]
+    """The wall-clock minute (minutes after local midnight, 0-1439) at each UTC minute of the
+    day: small ints, the cheapest values to compare."""
     end_in_day: int
     """``end`` again, in seconds after ``midnight`` (small ints are the cheap ones)."""
 
 
-WALL_MINUTES: Final = tuple(dt.time(m // 60, m % 60) for m in range(1440))
-"""Every whole minute of the day as a naive ``time``, the minute ``m`` at index ``m``."""
-_SECOND_OF_DAY: Final = {t: i * 60 for i, t in enumerate(WALL_MINUTES)}
-_WALL_BY_OFFSET: dict[int, tuple[dt.time, ...]] = {}
+_MINUTES_BY_OFFSET: dict[int, tuple[int, ...]] = {}
 
 
-def _wall_minutes(offset: int) -> tuple[dt.time, ...]:
+def _local_minutes(offset: int) -> tuple[int, ...]:
     """The wall-clock minute for each UTC minute of a day, at a whole-minute offset."""
-    table = _WALL_BY_OFFSET.get(offset)
+    table = _MINUTES_BY_OFFSET.get(offset)
     if table is None:
         shift = offset // 60
-        table = _WALL_BY_OFFSET[offset] = tuple(
-            WALL_MINUTES[(m + shift) % 1440] for m in range(1440)
-        )
+        table = _MINUTES_BY_OFFSET[offset] = tuple((m + shift) % 1440 for m in range(1440))
     return table
 
 
@@ -219,7 +215,7 @@ class ZoneTable:
                 first=first,
                 end=end,
                 midnight=_midnight(day),
-                walls=_wall_minutes(off),
+                minutes=_local_minutes(off),
                 end_in_day=end - day * DAY,
             )
             self._days[day] = entry
@@ -469,77 +465,73 @@ def instant(second: int, microsecond: int = 0) -> dt.datetime:
 # -- the wall clock against a daily window -------------------------------------------------------
 #
 # The fast paths below answer from a cached DayEntry when the zone and the UTC day of `at` were
-# seen before; any miss, and any bad argument (a naive `at` cannot be subtracted from an aware
-# one), takes the checked path, which validates, fills the caches and answers with the same
-# arithmetic.  They are written out inline on purpose: a helper call, or a tuple built for the
-# caller, would cost about a tenth of `is_quiet`'s budget.
+# seen before: two dict lookups and a subscript instead of `astimezone` (about a third of the
+# cost of the plain conversion).  Any miss, and any bad argument (a naive `at` cannot be
+# subtracted from an aware one), takes the checked path, which validates, fills the caches and
+# answers with the same arithmetic.  They are written out inline on purpose: a helper call, or
+# a tuple built for the caller, would cost about a tenth of `is_quiet`'s budget.
 
 
-def wall_minute(at: dt.datetime, tz: str | dt.tzinfo) -> dt.time:
-    """The wall-clock minute (a naive ``time``, seconds dropped) in ``tz`` at the instant ``at``;
-    validates both arguments (paths ``at``, ``tz``)."""
+def local_minute(at: dt.datetime, tz: str | dt.tzinfo) -> int:
+    """The wall-clock minute in ``tz`` at the instant ``at``, as minutes after local midnight
+    (0-1439, seconds dropped); validates both arguments (paths ``at``, ``tz``)."""
     try:
-        return _DAYS[tz][(d := at - EPOCH).days].walls[d.seconds // 60]
+        return _DAYS[tz][(d := at - EPOCH).days].minutes[d.seconds // 60]
     except (KeyError, TypeError, AttributeError):
         table, second, _ = checked(at, tz)
-        return WALL_MINUTES[(second + table.offset(second)) // 60 % 1440]
+        return (second + table.offset(second)) // 60 % 1440
 
 
 def window_exit(
-    at: dt.datetime, tz: str | dt.tzinfo, start: dt.time, end: dt.time
+    at: dt.datetime, tz: str | dt.tzinfo, inside: Sequence[bool], end: int
 ) -> dt.datetime | None:
-    """When the wall clock in ``tz`` reads a time inside ``[start, end)`` at ``at`` (wrapping
-    midnight when ``start > end``), the earliest instant after ``at`` at which it does not, in
-    UTC; otherwise None.  ``start`` and ``end`` are whole minutes; validates like
-    :func:`wall_minute`.
+    """When the wall clock in ``tz`` reads a minute inside a daily window at ``at``, the earliest
+    instant after ``at`` at which it does not, in UTC; otherwise None.  Validates like
+    :func:`local_minute`.
 
-    The wall clock decides, so a transition can end the window early (a jump out of it) or
-    carry it on (a jump within it, or back into it).
+    The window is ``[start, end)`` of the wall clock, given as ``inside[m]`` for each minute
+    ``m`` after midnight (0-1439) and ``end`` in minutes after midnight; an empty window (all
+    False) is never entered.  The wall clock decides, so a transition can end the window early
+    (a jump out of it) or carry it on (a jump within it, or back into it).  Whether a reading is
+    inside is constant within a whole second, so the answer is a whole second, and exact.
     """
     try:
         entry = _DAYS[tz][(d := at - EPOCH).days]
     except (KeyError, TypeError, AttributeError):
         table, second, _ = checked(at, tz)
         off, _, seg_end = table.segment(second)
-        if not _inside(second + off, start, end):
+        if not inside[(second + off) // 60 % 1440]:
             return None
-        return instant(_walk(table, second, off, seg_end, end=end, start=start))
-    wall = entry.walls[(second := d.seconds) // 60]
-    if not ((start <= wall < end) if start < end else (wall >= start or wall < end)):
+        return instant(_walk(table, second, off, seg_end, inside, end))
+    if not inside[entry.minutes[(second := d.seconds) // 60]]:
         return None
     # Seconds after this UTC day's midnight (less than two days), all small ints: the wall
     # clock reads `end` then, unless the segment ends first (`end_in_day` counts the same way).
     off = entry.offset
-    until = second + (_SECOND_OF_DAY[end] - second - off) % DAY
+    until = second + (end * 60 - second - off) % DAY
     if until < entry.end_in_day:
         return entry.midnight + _MINUTE_STEPS[until // 60] + _SECOND_STEPS[until % 60]
     base = d.days * DAY  # a transition comes first: walk on in absolute seconds
     table = zone_table(tz)
-    return instant(_walk(table, base + second, off, base + entry.end_in_day, end=end, start=start))
+    return instant(_walk(table, base + second, off, base + entry.end_in_day, inside, end))
 
 
-def _walk(table: ZoneTable, second: int, off: int, seg_end: int, *, start: dt.time, end: dt.time) -> int:
-    """The first whole second after ``second`` (inside the window, in the segment
-    ``(off, _, seg_end)``) whose wall reading is outside it.  Whether a reading is inside is
-    constant within a whole second, so this is exact."""
-    end_second = _SECOND_OF_DAY[end]
+def _walk(
+    table: ZoneTable, second: int, off: int, seg_end: int, inside: Sequence[bool], end: int
+) -> int:
+    """:func:`window_exit` in seconds, from a ``second`` inside the window, in the segment
+    ``(off, _, seg_end)``."""
     # A window lasts less than a day of wall-clock time, so a handful of segments at most; the
     # bound turns a broken zone table into an error instead of a hung scheduler.
     for _ in range(64):
         # Within a segment the wall clock reads `second + off`, so it reaches `end` here:
-        until = second + (end_second - (second + off)) % DAY
+        until = second + (end * 60 - (second + off)) % DAY
         if until < seg_end:
             return until
         # A transition comes first: the wall clock jumps at `seg_end`.  The window ends there if
         # the new reading is outside it; otherwise it goes on in the next segment.
         second = seg_end
         off, _, seg_end = table.segment(second)
-        if not _inside(second + off, start, end):
+        if not inside[(second + off) // 60 % 1440]:
             return second
-    raise AssertionError(f"inside a window for 64 offset segments in {table.tz!r}")  # pragma: no cover
-
-
-def _inside(local: int, start: dt.time, end: dt.time) -> bool:
-    """Whether a local reading (seconds since a local midnight) is inside ``[start, end)``."""
-    wall = WALL_MINUTES[local // 60 % 1440]
-    return (start <= wall < end) if start < end else (wall >= start or wall < end)
+    raise AssertionError(f"inside a window for 64 segments in {table.tz!r}")  # pragma: no cover
