@@ -6,10 +6,13 @@ plain definition written out below: ``covers(at.astimezone(zone).time())``, walk
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import doctest
+import pickle
 import zoneinfo
 
+import attrs
 import dateutil.tz
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -479,3 +482,35 @@ def test_the_docstring_examples_run():
     result = doctest.testmod(quiet_hours_module)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def _pickled(value: QuietHours) -> QuietHours:
+    return pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own bytes, just written
+
+
+@pytest.mark.parametrize("make", [copy.copy, copy.deepcopy, _pickled])
+def test_a_copied_window_answers_like_the_original(make):
+    # The minute table the fast path reads is not a field: a copy builds its own on first use.
+    qh = window("22:00", "08:00")
+    at = utc(2026, 1, 5, 23, 30)
+    assert qh.is_quiet(at, AMS)
+    copied = make(qh)
+    assert copied == qh
+    assert copied.is_quiet(at, AMS)
+    assert copied.quiet_until(at, AMS) == qh.quiet_until(at, AMS) == utc(2026, 1, 6, 7)
+    assert attrs.asdict(copied) == {
+        "start": dt.time(22),
+        "end": dt.time(8),
+        "enabled": True,
+        "mode": QuietMode.SUPPRESS,
+    }
+
+
+def test_evolve_builds_a_new_minute_table():
+    qh = window("22:00", "08:00")
+    at = utc(2026, 1, 5, 7, 30)  # 08:30 in Amsterdam
+    assert not qh.is_quiet(at, AMS)
+    later = attrs.evolve(qh, end=dt.time(9))
+    assert later.is_quiet(at, AMS)
+    assert later.quiet_until(at, AMS) == utc(2026, 1, 5, 8)
+    assert not attrs.evolve(later, enabled=False).is_quiet(at, AMS)

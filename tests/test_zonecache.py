@@ -256,3 +256,62 @@ def test_an_unhashable_tzinfo_gets_its_table_once():
     table = zone_table(zone)
     assert zone_table(zone) is table
     assert table.offset(1_800_000_000) == zone_table("Europe/Amsterdam").offset(1_800_000_000)
+
+
+@slow_data
+@given(
+    key=st.sampled_from(ZONES),
+    first=st.integers(LO - 3 * CHUNK, HI),
+    length=st.integers(0, 3 * CHUNK),
+)
+def test_segments_cover_a_range_in_order_with_the_zones_offsets(key, first, length):
+    table = zone_table(key)
+    pieces = list(table.segments(first, first + length))
+    if not length:
+        assert pieces == []
+        return
+    # Back to back, clipped to the range, never empty, and each one's offset the zone's own.
+    assert [p.first for p in pieces] == [first, *(p.end for p in pieces[:-1])]
+    assert pieces[-1].end == first + length
+    for piece in pieces:
+        assert piece.first < piece.end
+        for second in {piece.first, (piece.first + piece.end) // 2, piece.end - 1}:
+            assert table.offset(second) == piece.offset
+            assert (instant(second).astimezone(zoneinfo.ZoneInfo(key)).utcoffset() // SECOND) == (
+                piece.offset
+            )
+
+
+def test_segments_around_a_transition():
+    ams = zone_table("Europe/Amsterdam")
+    spring = (dt.datetime(2026, 3, 29, 1, tzinfo=UTC) - EPOCH) // SECOND
+    assert [tuple(p) for p in ams.segments(spring - 10, spring + 10)] == [
+        (3600, spring - 10, spring),
+        (7200, spring, spring + 10),
+    ]
+    assert list(ams.segments(spring, spring)) == []
+
+
+def test_a_tzinfo_without_offsets_is_a_validation_error():
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, d: dt.datetime | None) -> None:
+            return None
+
+        def dst(self, d: dt.datetime | None) -> None:
+            return None
+
+        def tzname(self, d: dt.datetime | None) -> str:
+            return "nowhere"
+
+    with pytest.raises(ValidationError, match="tz: must give a UTC offset for every instant"):
+        zone_table(NoOffset()).offset(0)
+
+
+def test_the_cache_can_be_cleared_and_refills():
+    at = dt.datetime(2026, 6, 1, 12, tzinfo=UTC)
+    zonecache.local_minute(at, "Asia/Tokyo")
+    assert zonecache.is_cached(at, "Asia/Tokyo")
+    zonecache.cache_clear()
+    assert not zonecache.is_cached(at, "Asia/Tokyo")
+    assert zonecache.local_minute(at, "Asia/Tokyo") == 21 * 60
+    assert zonecache.is_cached(at, "Asia/Tokyo")
