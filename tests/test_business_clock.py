@@ -258,6 +258,7 @@ def test_a_tzinfo_without_offsets_is_a_validation_error():
 def test_a_dateutil_zone_gives_the_same_clock_as_zoneinfo():
     # dateutil's tzinfos cannot be hashed; the calendar keys on the zone engine's table instead.
     zone = dateutil.tz.gettz("Europe/Amsterdam")
+    assert zone is not None
     hours = hours_of({"sun": [["00:00", "02:30"]], "mon": [["09:00", "17:00"]]})
     a, b = utc(2026, 10, 24, 12), utc(2026, 10, 27)
     expected = business_time_between(a, b, hours=hours, tz=AMS)
