@@ -306,6 +306,13 @@ def test_a_tzinfo_without_offsets_is_a_validation_error():
     with pytest.raises(ValidationError, match="tz: must give a UTC offset for every instant"):
         zone_table(NoOffset()).offset(0)
 
+    class NoOffsetAfterAll(NoOffset):
+        def fromutc(self, d: dt.datetime) -> dt.datetime:
+            return d  # places the instant, then has no offset for it
+
+    with pytest.raises(ValidationError, match="offset for every instant, got None from"):
+        zone_table(NoOffsetAfterAll()).offset(0)
+
 
 def test_the_cache_can_be_cleared_and_refills():
     at = dt.datetime(2026, 6, 1, 12, tzinfo=UTC)
