@@ -12,6 +12,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+import dateutil.tz
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -253,6 +254,37 @@ def test_a_tzinfo_without_offsets_is_a_validation_error():
     with pytest.raises(ValidationError, match="tz: must give a UTC offset for every instant"):
         business_time_between(
             utc(2026, 3, 2), utc(2026, 3, 3), hours=hours_of(WEEKDAYS_9_TO_5), tz=_NoOffset()
+        )
+
+
+def test_a_dateutil_zone_gives_the_same_clock_as_zoneinfo():
+    # dateutil's tzinfos cannot be hashed; the calendar keys on the zone engine's table instead.
+    zone = dateutil.tz.gettz("Europe/Amsterdam")
+    assert zone is not None
+    hours = hours_of({"sun": [["00:00", "02:30"]], "mon": [["09:00", "17:00"]]})
+    a, b = utc(2026, 10, 24, 12), utc(2026, 10, 27)
+    expected = business_time_between(a, b, hours=hours, tz=AMS)
+    assert business_time_between(a, b, hours=hours, tz=zone) == expected == 11 * HOUR
+    assert business_due_at(a, HOUR, hours=hours, tz=zone) == business_due_at(
+        a, HOUR, hours=hours, tz=AMS
+    )
+
+
+def test_a_sub_second_offset_is_a_validation_error():
+    # The zone engine works in whole seconds, like quiet hours and the digests.
+    class HalfSecond(dt.tzinfo):
+        def utcoffset(self, d: dt.datetime | None) -> dt.timedelta:
+            return dt.timedelta(hours=1, microseconds=500_000)
+
+        def dst(self, d: dt.datetime | None) -> dt.timedelta:
+            return dt.timedelta(0)
+
+        def tzname(self, d: dt.datetime | None) -> str:
+            return "half"
+
+    with pytest.raises(ValidationError, match="tz: must give whole-second UTC offsets"):
+        business_time_between(
+            utc(2026, 3, 2), utc(2026, 3, 3), hours=hours_of(WEEKDAYS_9_TO_5), tz=HalfSecond()
         )
 
 

@@ -6,10 +6,13 @@ plain definition written out below: ``covers(at.astimezone(zone).time())``, walk
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import doctest
+import pickle
 import zoneinfo
 
+import attrs
 import dateutil.tz
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -18,7 +21,7 @@ from hypothesis import strategies as st
 from notifpolicy import _quiet_hours as quiet_hours_module
 from notifpolicy._errors import ValidationError
 from notifpolicy._quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietMode
-from notifpolicy._zonecache import DAYS, EPOCH, TABLES
+from notifpolicy._zonecache import EPOCH, cache_clear, is_cached
 from notifpolicy.testing.strategies import quiet_hours, wall_times
 
 from ._time_strategies import (
@@ -100,13 +103,12 @@ def ref_quiet_until(qh: QuietHours, at: dt.datetime, zone: dt.tzinfo) -> dt.date
 
 def cold() -> None:
     """Forget every cached zone, so that the next call takes the checked path."""
-    TABLES.clear()
-    DAYS.clear()
+    cache_clear()
 
 
 def fast_path_ready(at: dt.datetime, name: str) -> bool:
     """Whether a call about ``at`` in zone ``name`` can take the fast path now."""
-    return name in DAYS and (at - EPOCH).days in DAYS[name]
+    return is_cached(at, name)
 
 
 # --- examples: the window's edges -----------------------------------------------------------
@@ -480,3 +482,36 @@ def test_the_docstring_examples_run():
     result = doctest.testmod(quiet_hours_module)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def _pickled(value: QuietHours) -> QuietHours:
+    copied: QuietHours = pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own bytes
+    return copied
+
+
+@pytest.mark.parametrize("make", [copy.copy, copy.deepcopy, _pickled])
+def test_a_copied_window_answers_like_the_original(make):
+    # The minute table the fast path reads is not a field: a copy builds its own on first use.
+    qh = window("22:00", "08:00")
+    at = utc(2026, 1, 5, 23, 30)
+    assert qh.is_quiet(at, AMS)
+    copied = make(qh)
+    assert copied == qh
+    assert copied.is_quiet(at, AMS)
+    assert copied.quiet_until(at, AMS) == qh.quiet_until(at, AMS) == utc(2026, 1, 6, 7)
+    assert attrs.asdict(copied) == {
+        "start": dt.time(22),
+        "end": dt.time(8),
+        "enabled": True,
+        "mode": QuietMode.SUPPRESS,
+    }
+
+
+def test_evolve_builds_a_new_minute_table():
+    qh = window("22:00", "08:00")
+    at = utc(2026, 1, 5, 7, 30)  # 08:30 in Amsterdam
+    assert not qh.is_quiet(at, AMS)
+    later = attrs.evolve(qh, end=dt.time(9))
+    assert later.is_quiet(at, AMS)
+    assert later.quiet_until(at, AMS) == utc(2026, 1, 5, 8)
+    assert not attrs.evolve(later, enabled=False).is_quiet(at, AMS)

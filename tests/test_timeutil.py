@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 import zoneinfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from notifpolicy import EscalationRule, FrozenMap, Secret, ValidationError, WorkspaceSettings
-from notifpolicy._timeutil import format_hhmm, parse_hhmm, require_aware, resolve_zone
+from notifpolicy import (
+    EscalationRule,
+    FrozenMap,
+    Secret,
+    ValidationError,
+    WorkspaceSettings,
+    _timeutil,
+)
+from notifpolicy._timeutil import (
+    format_hhmm,
+    parse_hhmm,
+    require_aware,
+    resolve_zone,
+    weekday_of_day,
+)
+
+EPOCH_DATE = dt.date(1970, 1, 1)
+
+
+@given(st.dates())
+def test_weekday_of_a_day_number_is_the_dates_weekday(date):
+    assert weekday_of_day((date - EPOCH_DATE).days) == date.weekday()
+
+
+def test_weekday_of_day_examples():
+    assert weekday_of_day(0) == 3  # 1970-01-01, a Thursday
+    assert weekday_of_day(-1) == 2  # 1969-12-31, a Wednesday
+    assert weekday_of_day((dt.date(2026, 3, 30) - EPOCH_DATE).days) == 0  # a Monday
+    assert doctest.testmod(_timeutil).failed == 0
 
 
 def test_resolve_zone():

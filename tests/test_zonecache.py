@@ -162,11 +162,10 @@ def test_day_entries_are_cached_only_for_whole_days_of_one_offset():
     assert table.day_entry(spring) is None
     entry = table.day_entry(spring + 1)
     assert entry is not None
-    offset, first, end, midnight, walls, end_in_day = entry
-    assert (offset, first) == (7200, (spring * DAY) + 3600)
-    assert midnight == dt.datetime(2026, 3, 30, tzinfo=UTC)
-    assert walls[0] == dt.time(2, 0)
-    assert end_in_day == end - (spring + 1) * DAY
+    assert (entry.offset, entry.first) == (7200, (spring * DAY) + 3600)
+    assert entry.midnight == dt.datetime(2026, 3, 30, tzinfo=UTC)
+    assert entry.minutes[0] == 2 * 60  # 02:00 at 00:00 UTC
+    assert entry.end_in_day == entry.end - (spring + 1) * DAY
     # Monrovia kept -00:44:30 until 1972: not whole minutes, so not cached.
     monrovia = zone_table("Africa/Monrovia")
     assert monrovia.day_entry((dt.datetime(1971, 6, 1, tzinfo=UTC) - EPOCH).days) is None
@@ -210,8 +209,8 @@ def test_a_change_on_the_first_second_of_a_chunk(chunk, nudge):
     table = zone_table(zone)
     assert table.offset(change - 1) == 3600
     assert table.offset(change) == 7200
-    assert table.segment(change - 1)[2] == change
-    assert table.segment(change)[1] == change
+    assert table.segment(change - 1).end == change
+    assert table.segment(change).first == change
 
 
 def test_a_tzinfo_that_raises_is_a_validation_error():
@@ -242,10 +241,10 @@ def test_the_caches_start_over_when_full(monkeypatch):
         table = zone_table(name)
         for day in range(20_000, 20_005):
             assert table.day_entry(day) is not None
-            assert len(table.days) <= 2
+            assert len(table._days) <= 2
         assert zonecache.instant(day * DAY) == EPOCH + dt.timedelta(days=day)
         assert len(zonecache._MIDNIGHTS) <= 2
-    assert len(zonecache.TABLES) <= 2
+    assert len(zonecache._TABLES) <= 2
     assert zone_table("Asia/Tokyo").offset(1_800_000_000) == 9 * 3600
 
 
@@ -257,3 +256,69 @@ def test_an_unhashable_tzinfo_gets_its_table_once():
     table = zone_table(zone)
     assert zone_table(zone) is table
     assert table.offset(1_800_000_000) == zone_table("Europe/Amsterdam").offset(1_800_000_000)
+
+
+@slow_data
+@given(
+    key=st.sampled_from(ZONES),
+    first=st.integers(LO - 3 * CHUNK, HI),
+    length=st.integers(0, 3 * CHUNK),
+)
+def test_segments_cover_a_range_in_order_with_the_zones_offsets(key, first, length):
+    table = zone_table(key)
+    pieces = list(table.segments(first, first + length))
+    if not length:
+        assert pieces == []
+        return
+    # Back to back, clipped to the range, never empty, and each one's offset the zone's own.
+    assert [p.first for p in pieces] == [first, *(p.end for p in pieces[:-1])]
+    assert pieces[-1].end == first + length
+    for piece in pieces:
+        assert piece.first < piece.end
+        for second in {piece.first, (piece.first + piece.end) // 2, piece.end - 1}:
+            assert table.offset(second) == piece.offset
+            offset = instant(second).astimezone(zoneinfo.ZoneInfo(key)).utcoffset()
+            assert offset is not None
+            assert offset // SECOND == piece.offset
+
+
+def test_segments_around_a_transition():
+    ams = zone_table("Europe/Amsterdam")
+    spring = (dt.datetime(2026, 3, 29, 1, tzinfo=UTC) - EPOCH) // SECOND
+    assert [tuple(p) for p in ams.segments(spring - 10, spring + 10)] == [
+        (3600, spring - 10, spring),
+        (7200, spring, spring + 10),
+    ]
+    assert list(ams.segments(spring, spring)) == []
+
+
+def test_a_tzinfo_without_offsets_is_a_validation_error():
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, d: dt.datetime | None) -> None:
+            return None
+
+        def dst(self, d: dt.datetime | None) -> None:
+            return None
+
+        def tzname(self, d: dt.datetime | None) -> str:
+            return "nowhere"
+
+    with pytest.raises(ValidationError, match="tz: must give a UTC offset for every instant"):
+        zone_table(NoOffset()).offset(0)
+
+    class NoOffsetAfterAll(NoOffset):
+        def fromutc(self, d: dt.datetime) -> dt.datetime:
+            return d  # places the instant, then has no offset for it
+
+    with pytest.raises(ValidationError, match="offset for every instant, got None from"):
+        zone_table(NoOffsetAfterAll()).offset(0)
+
+
+def test_the_cache_can_be_cleared_and_refills():
+    at = dt.datetime(2026, 6, 1, 12, tzinfo=UTC)
+    zonecache.local_minute(at, "Asia/Tokyo")
+    assert zonecache.is_cached(at, "Asia/Tokyo")
+    zonecache.cache_clear()
+    assert not zonecache.is_cached(at, "Asia/Tokyo")
+    assert zonecache.local_minute(at, "Asia/Tokyo") == 21 * 60
+    assert zonecache.is_cached(at, "Asia/Tokyo")

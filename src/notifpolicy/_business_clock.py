@@ -18,10 +18,9 @@ Instants are plain integers here, microseconds since 1970-01-01T00:00Z, so sums 
    stretch.  A skipped hour is a wall range that no stretch reaches (it counts zero: an opening at
    02:30 on a spring-forward night opens at 03:00); a repeated hour is reached by two stretches
    (it counts twice: a closing at 02:30 inside the repeated hour closes, then re-opens for the
-   repeat).  No other DST case exists, so there is no special-case code for one.  Transitions are
-   found by probing the offset every 6 hours and bisecting to the microsecond where it changes;
-   that assumes at most one transition between probes, which holds for every zone in tzdata (the
-   closest pair is about four days apart: Africa/Freetown, 1939).
+   repeat).  No other DST case exists, so there is no special-case code for one.  The stretches
+   are the zone engine's segments (``_zonecache``, shared with quiet hours and the digests),
+   whose transitions fall on whole seconds.
 2. *Local dates.*  Each local date has open wall-clock spans (minutes after midnight): its
    weekday's ranges, the before-midnight part of its own overnight ranges and the after-midnight
    part of the previous day's overnight ranges.  A closed date has none, so a holiday on the 25th
@@ -44,7 +43,8 @@ import functools
 
 from notifpolicy._business_hours import MINUTES_PER_DAY, BusinessHours
 from notifpolicy._errors import ValidationError, quote
-from notifpolicy._timeutil import require_aware, resolve_zone
+from notifpolicy._timeutil import require_aware, weekday_of_day
+from notifpolicy._zonecache import ZoneTable, zone_table
 
 __all__ = ["BusinessCalendar", "business_due_at", "business_time_between", "calendar_for"]
 
@@ -52,9 +52,9 @@ UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _ONE_US = dt.timedelta(microseconds=1)
+_US_PER_SECOND = 1_000_000
 _US_PER_MINUTE = 60_000_000
 _US_PER_DAY = 86_400_000_000
-_PROBE_US = 6 * 3_600_000_000
 _CHUNK_US = 7 * _US_PER_DAY
 # Per-calendar cache bound, in weeks (about 315 years); past it the cache starts over.  Large on
 # purpose: a schedule open one minute a week needs 193 years for the largest budget (7 days),
@@ -146,72 +146,37 @@ class BusinessCalendar:
     copy is right.
     """
 
-    __slots__ = ("_chunks", "_closed_days", "_spans", "_zone")
+    __slots__ = ("_chunks", "_closed_days", "_spans", "_table")
 
-    def __init__(self, hours: BusinessHours, zone: dt.tzinfo) -> None:
-        self._zone = zone
+    def __init__(self, hours: BusinessHours, table: ZoneTable) -> None:
+        self._table = table
         self._spans = _weekday_spans(hours)
         self._closed_days = frozenset(d.toordinal() - _EPOCH_ORDINAL for d in hours.closed_dates)
         self._chunks: dict[int, _Chunk] = {}
 
     # -- building -------------------------------------------------------------------------------
 
-    def _offset(self, t: int) -> int:
-        try:
-            offset = from_us(t).astimezone(self._zone).utcoffset()
-        except ValueError:  # fromutc() refuses a tzinfo without offsets
-            offset = None
-        if offset is None:  # a tzinfo that cannot place instants is no time zone
-            raise ValidationError.single(
-                "tz",
-                "timezone",
-                f"must give a UTC offset for every instant, got {quote(self._zone)}",
-            )
-        return offset // _ONE_US
-
-    def _stretches(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
-        """``[lo, hi)`` cut into ``(start, end, offset)`` stretches of constant UTC offset."""
-        stretches = []
-        start, offset = lo, self._offset(lo)
-        t = lo
-        while t < hi:
-            probe = min(t + _PROBE_US, hi)
-            if self._offset(probe) != offset:
-                # Bisect for the first instant with the new offset.
-                a, b = t, probe
-                while b - a > 1:
-                    m = (a + b) // 2
-                    if self._offset(m) == offset:
-                        a = m
-                    else:
-                        b = m
-                stretches.append((start, b, offset))  # b > t >= start: never empty
-                start, offset = b, self._offset(b)
-            t = probe
-        if start < hi:  # else a transition fell exactly on the chunk's end
-            stretches.append((start, hi, offset))
-        return stretches
-
     def _day_spans(self, day: int) -> tuple[tuple[int, int], ...]:
         if day in self._closed_days:
             return ()
-        # 1970-01-01 (day 0) was a Thursday, weekday 3.
-        return self._spans[(day + 3) % 7]
+        return self._spans[weekday_of_day(day)]
 
     def _build(self, k: int) -> _Chunk:
-        lo = k * _CHUNK_US
+        lo = k * _CHUNK_US // _US_PER_SECOND  # chunks start on whole seconds
         starts: list[int] = []
         ends: list[int] = []
-        for s0, s1, offset in self._stretches(lo, lo + _CHUNK_US):
-            w0, w1 = s0 + offset, s1 + offset  # the stretch's wall-clock range
+        for segment in self._table.segments(lo, lo + _CHUNK_US // _US_PER_SECOND):
+            offset = segment.offset * _US_PER_SECOND
+            s0, s1 = segment.first * _US_PER_SECOND, segment.end * _US_PER_SECOND
+            w0, w1 = s0 + offset, s1 + offset  # the segment's wall-clock range
             for day in range(w0 // _US_PER_DAY, (w1 - 1) // _US_PER_DAY + 1):
                 base = day * _US_PER_DAY
                 for a, b in self._day_spans(day):
                     x, y = max(base + a, w0) - offset, min(base + b, w1) - offset
                     if x >= y:
                         continue
-                    # Stretches and days come in instant order, so joining onto the last
-                    # interval is all the merging needed (midnight, a stretch boundary).
+                    # Segments and days come in instant order, so joining onto the last
+                    # interval is all the merging needed (midnight, a segment boundary).
                     if ends and ends[-1] == x:
                         ends[-1] = y
                     else:
@@ -290,21 +255,17 @@ class BusinessCalendar:
 
 
 @functools.lru_cache(maxsize=32)
-def _calendar(hours: BusinessHours, zone: dt.tzinfo) -> BusinessCalendar:
-    return BusinessCalendar(hours, zone)
+def _calendar(hours: BusinessHours, table: ZoneTable) -> BusinessCalendar:
+    return BusinessCalendar(hours, table)
 
 
-def calendar_for(hours: object, tz: object) -> BusinessCalendar:
+def calendar_for(hours: object, tz: str | dt.tzinfo) -> BusinessCalendar:
     """The cached calendar for ``hours`` in ``tz`` (a zone name or a tzinfo), checked."""
     if not isinstance(hours, BusinessHours):
         raise ValidationError.single(
             "hours", "type", f"must be a BusinessHours value, got {type(hours).__name__}"
         )
-    if not isinstance(tz, str | dt.tzinfo):
-        raise ValidationError.single(
-            "tz", "type", f"must be an IANA time zone name or a tzinfo, got {type(tz).__name__}"
-        )
-    return _calendar(hours, resolve_zone(tz, path="tz"))
+    return _calendar(hours, zone_table(tz))
 
 
 def check_supported(value: dt.datetime, *, path: str) -> int:

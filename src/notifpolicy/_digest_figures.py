@@ -34,7 +34,7 @@ import attrs
 from notifpolicy._business_clock import BusinessCalendar, calendar_for, to_us
 from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._settings import WorkspaceSettings
-from notifpolicy._timeutil import require_aware
+from notifpolicy._timeutil import require_aware, weekday_of_day
 from notifpolicy._zonecache import zone_table
 
 __all__ = [
@@ -436,8 +436,7 @@ def _tally(window: _Window, *, detailed: bool) -> _Tally:
                 offset = offsets[bisect.bisect_right(starts, second) - 1]
             else:
                 offset = single_offset
-            # 1970-01-01 was a Thursday (weekday 3).
-            by_weekday[((second + offset) // 86_400 + 3) % 7] += 1
+            by_weekday[weekday_of_day((second + offset) // 86_400)] += 1
         due = created + target_us if calendar is None else calendar.due_at_us(created, target_us)
         if answered is not None and answered < e_us:
             frt = answered - created

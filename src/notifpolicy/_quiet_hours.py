@@ -1,46 +1,27 @@
 """Quiet hours: one daily window of the workspace's local wall clock.
 
 An instant is quiet when the wall clock in the workspace zone reads a time inside
-``[start, end)``; nothing else counts (docs/concepts/time-semantics.md, rule 1).  The arithmetic
-runs on whole seconds since the epoch with a per-zone offset table (``_zonecache``): within one
-offset segment the wall clock is the instant plus a constant, so the end of quiet is a
-subtraction, and only a transition on the way needs a second look.
-
-``is_quiet`` and ``quiet_until`` start with a fast path for the common call (a zone and a UTC day
-seen before); anything else, including every invalid argument, takes the checked path, which
-validates, fills the caches and answers with the same arithmetic.
+``[start, end)``; nothing else counts (docs/concepts/time-semantics.md, rule 1).  The wall clock
+is the zone engine's (``_zonecache``): ``local_minute`` reads it at an instant and
+``window_exit`` finds when it leaves the window, each with a fast path for the common call (a
+zone and a UTC day seen before) next to the caches it reads.  This module holds the window, its
+checks and what ``enabled`` means.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Final
+import functools
 
 import attrs
 
 from notifpolicy._errors import quote
 from notifpolicy._timeutil import format_hhmm
 from notifpolicy._values import check_bool, check_wall_time, raise_if
-from notifpolicy._zonecache import (
-    DAY,
-    DAYS,
-    EPOCH,
-    MINUTE_STEPS,
-    SECOND_STEPS,
-    WALL_MINUTES,
-    ZoneTable,
-    checked,
-    instant,
-    zone_table,
-)
+from notifpolicy._zonecache import local_minute, window_exit
 
 __all__ = ["QuietHours", "QuietMode"]
-
-# The window's edges are whole minutes, so the wall clock's minute decides whether an instant is
-# quiet (`start <= 07:59:59.9 < end` iff `start <= 07:59 < end`): the code compares minutes, as
-# naive `time` values taken from a table rather than built.
-_SECOND_OF_DAY: Final = {t: i * 60 for i, t in enumerate(WALL_MINUTES)}
 
 
 class QuietMode(enum.Enum):
@@ -51,8 +32,29 @@ class QuietMode(enum.Enum):
     SUMMARIZE = "summarize"  # dropped one by one; one catch-up summary per member at the end
 
 
+class _WallWindow:
+    """The window as the zone engine reads it, built on first use: ``_inside[m]``, whether the
+    minute ``m`` after midnight (0-1439) is quiet (never, while disabled), and ``_end``, the end
+    in minutes after midnight.
+
+    Not attrs fields, so equality, hashing, repr, pickling and ``attrs.asdict`` see only the
+    fields; a copy or an unpickled value builds its own.  (``functools.cached_property`` would
+    do the same, but on a slotted attrs class it slows every attribute read of the class.)
+    """
+
+    __slots__ = ("_end", "_inside")
+    _inside: tuple[bool, ...]
+    _end: int
+
+
+@functools.lru_cache(maxsize=256)
+def _inside_minutes(window: QuietHours) -> tuple[bool, ...]:
+    """``window.covers`` for each minute of the day; equal windows share one tuple."""
+    return tuple(window.enabled and window.covers(dt.time(m // 60, m % 60)) for m in range(1440))
+
+
 @attrs.frozen
-class QuietHours:
+class QuietHours(_WallWindow):
     """The window ``[start, end)`` of local wall-clock time; wraps midnight when start > end.
 
     Built by hand it is enabled unless told otherwise; the workspace default is disabled.
@@ -113,20 +115,15 @@ class QuietHours:
         ``at`` must be timezone-aware and ``tz`` a zone name zoneinfo knows or a tzinfo;
         otherwise a :class:`~notifpolicy.ValidationError` (paths ``at``, ``tz``).
         """
-        # Fast path: a validated zone and a cached transition-free UTC day.  Any miss, and any
-        # bad argument (a naive `at` cannot be subtracted from an aware one), takes the checked
-        # path.  Inlined on purpose: each call would cost a tenth of the budget.
+        # The window's edges are whole minutes, so the wall clock's minute decides
+        # (`start <= 07:59:59.9 < end` iff `start <= 07:59 < end`): one subscript of the
+        # precomputed minutes replaces `covers` (a call and `time` comparisons, about a tenth
+        # of the budget).
+        wall = local_minute(at, tz)  # validates both arguments, enabled or not
         try:
-            wall = DAYS[tz][(d := at - EPOCH).days][4][d.seconds // 60]
-        except (KeyError, TypeError, AttributeError):
-            table, second, _ = checked(at, tz)
-            return self.enabled and self._covers_second(second + table.offset(second))
-        if not self.enabled:
-            return False
-        start, end = self.start, self.end
-        if start < end:
-            return start <= wall < end
-        return wall >= start or wall < end
+            return self._inside[wall]
+        except AttributeError:
+            return self._wall_window()[0][wall]
 
     def quiet_until(self, at: dt.datetime, tz: str | dt.tzinfo) -> dt.datetime | None:
         """When ``at`` is quiet, the earliest instant after it that is not; otherwise None.
@@ -144,56 +141,17 @@ class QuietHours:
         falls back out of the window (01:00 UTC).  Never quiet, and None, while disabled.
         """
         try:
-            off, _, _, midnight, walls, seg_end = DAYS[tz][(d := at - EPOCH).days]
-        except (KeyError, TypeError, AttributeError):
-            table, second, _ = checked(at, tz)
-            if not self.enabled:
-                return None
-            until = self._until(table, second)
-            return None if until is None else instant(until)
-        if not self.enabled:
-            return None
-        wall = walls[(second := d.seconds) // 60]
-        start, end = self.start, self.end
-        if not ((start <= wall < end) if start < end else (wall >= start or wall < end)):
-            return None
-        # Seconds after this UTC day's midnight (less than two days), all small ints: the wall
-        # clock reads `end` then, unless the segment ends first (`seg_end` counts the same way).
-        until = second + (_SECOND_OF_DAY[end] - second - off) % 86400
-        if until < seg_end:
-            return midnight + MINUTE_STEPS[until // 60] + SECOND_STEPS[until % 60]
-        base = d.days * DAY  # a transition comes first: walk on in absolute seconds
-        return instant(self._walk(zone_table(tz), base + second, off, base + seg_end))
+            inside, end = self._inside, self._end
+        except AttributeError:
+            inside, end = self._wall_window()
+        return window_exit(at, tz, inside, end)  # validates both arguments, enabled or not
 
-    def _until(self, table: ZoneTable, second: int) -> int | None:
-        """The first whole second after ``second`` that is not quiet, or None if ``second`` is
-        not quiet.  (Quiet-ness is constant within a whole second, so this is exact.)"""
-        off, _, seg_end = table.segment(second)
-        if not self._covers_second(second + off):
-            return None
-        return self._walk(table, second, off, seg_end)
-
-    def _walk(self, table: ZoneTable, second: int, off: int, seg_end: int) -> int:
-        """``_until`` from a quiet ``second`` in the segment ``(off, _, seg_end)``."""
-        end = _SECOND_OF_DAY[self.end]
-        # Quiet lasts less than a day of wall-clock time, so a handful of segments at most; the
-        # bound turns a broken zone table into an error instead of a hung scheduler.
-        for _ in range(64):
-            # Within a segment the wall clock reads `second + off`, so it reaches `end` here:
-            until = second + (end - (second + off)) % DAY
-            if until < seg_end:
-                return until
-            # A transition comes first: the wall clock jumps at `seg_end`.  Quiet ends there if
-            # the new reading is outside the window; otherwise it goes on in the next segment.
-            second = seg_end
-            off, _, seg_end = table.segment(second)
-            if not self._covers_second(second + off):
-                return second
-        raise AssertionError(f"quiet for 64 offset segments in {table.tz!r}")  # pragma: no cover
-
-    def _covers_second(self, local: int) -> bool:
-        """``covers`` for a local reading in seconds since a local midnight."""
-        return self.covers(WALL_MINUTES[local // 60 % 1440])
+    def _wall_window(self) -> tuple[tuple[bool, ...], int]:
+        """Fill the :class:`_WallWindow` slots."""
+        inside, end = _inside_minutes(self), self.end.hour * 60 + self.end.minute
+        object.__setattr__(self, "_inside", inside)
+        object.__setattr__(self, "_end", end)
+        return inside, end
 
 
 DEFAULT_QUIET_HOURS = QuietHours(dt.time(22, 0), dt.time(8, 0), enabled=False)

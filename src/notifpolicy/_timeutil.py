@@ -19,6 +19,7 @@ __all__ = [
     "parse_hhmm",
     "require_aware",
     "resolve_zone",
+    "weekday_of_day",
 ]
 
 # Exactly two ASCII digits, a colon, two ASCII digits.  `re.ASCII` keeps `\d` from matching
@@ -48,6 +49,21 @@ def parse_hhmm(text: str) -> dt.time | None:
 def format_hhmm(value: dt.time) -> str:
     """``time(9, 5)`` -> ``"09:05"``."""
     return f"{value.hour:02d}:{value.minute:02d}"
+
+
+# 1970-01-01, day 0 of every day count here (UTC days and local days alike), was a Thursday.
+_EPOCH_WEEKDAY = 3
+
+
+def weekday_of_day(day: int) -> int:
+    """The weekday (Monday = 0, as ``date.weekday()``) of the date ``day`` days after 1970-01-01.
+
+    >>> weekday_of_day(0)  # 1970-01-01, a Thursday
+    3
+    >>> weekday_of_day(-3)  # 1969-12-29, a Monday
+    0
+    """
+    return (day + _EPOCH_WEEKDAY) % 7
 
 
 @functools.cache
