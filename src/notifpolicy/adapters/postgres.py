@@ -62,17 +62,6 @@ from notifpolicy import (
 )
 from notifpolicy._timeutil import require_aware
 from notifpolicy.adapters import _rows
-from notifpolicy.adapters._rows import (
-    OUTBOX_COLUMNS,
-    audit_document,
-    audit_entries,
-    lease_of,
-    missing_item,
-    missing_workspace_item,
-    outbox_item,
-    outbox_items,
-)
-from notifpolicy.adapters._rows import quote as _quote
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresListener", "PostgresStore"]
 
@@ -157,7 +146,7 @@ MIGRATIONS: tuple[LiteralString, ...] = (
 )
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_COLUMNS = sql.SQL(OUTBOX_COLUMNS)
+_COLUMNS = sql.SQL(_rows.OUTBOX_COLUMNS)
 _PENDING = OutboxStatus.PENDING.value
 _HELD = OutboxStatus.HELD.value
 
@@ -517,7 +506,7 @@ class PostgresStore:
     def _append_audit(self, cur: psycopg.Cursor[Any], audit: AuditEntry) -> None:
         cur.execute(
             self._q("INSERT INTO {s}.audit (workspace_id, key, doc) VALUES (%s, %s, %s)"),
-            (audit.workspace_id, audit.key, audit_document(audit)),
+            (audit.workspace_id, audit.key, _rows.audit_document(audit)),
         )
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
@@ -526,7 +515,7 @@ class PostgresStore:
             self._q("SELECT seq, doc::text FROM {s}.audit WHERE workspace_id = %s ORDER BY seq"),
             (workspace_id,),
         )
-        return audit_entries(rows)
+        return _rows.audit_entries(rows)
 
     # -- ledger and outbox ----------------------------------------------------------------------
 
@@ -672,7 +661,7 @@ class PostgresStore:
         )
 
     def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
-        leases = [lease_of(mark.item) for mark in marks]
+        leases = [_rows.lease_of(mark.item) for mark in marks]
         results = []
         with self._write("record the outcomes") as cur:
             for mark, lease in zip(marks, leases, strict=True):
@@ -699,7 +688,7 @@ class PostgresStore:
                 if not done:
                     cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
                     if cur.fetchone() is None:
-                        raise missing_item(item.id)
+                        raise _rows.missing_item(item.id)
                 elif mark.retry_at is not None:
                     self._lower(cur, [(item.workspace_id, due)])
                 results.append(done)
@@ -726,7 +715,7 @@ class PostgresStore:
     ) -> bool:
         """Fenced: ``assignments`` (which count the attempt, or not) land only under the
         item's lease."""
-        lease_of(item)
+        _rows.lease_of(item)
         with self._write("record the outcome") as cur:
             # Fenced: the row changes only while it is still pending under the lease this item
             # was taken with (a later lease moved due_at; an earlier mark raised attempts).
@@ -745,7 +734,7 @@ class PostgresStore:
                 return True
             cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
             if cur.fetchone() is None:
-                raise missing_item(item.id)
+                raise _rows.missing_item(item.id)
             return False
 
     # -- operating it ---------------------------------------------------------------------------
@@ -781,7 +770,7 @@ class PostgresStore:
                 (item_id, workspace_id),
             )
             if cur.fetchone() is None:
-                raise missing_workspace_item(workspace_id, item_id)
+                raise _rows.missing_workspace_item(workspace_id, item_id)
             return False
 
     def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
@@ -866,11 +855,11 @@ def _item_row(item: OutboxItem) -> tuple[Any, ...]:
 def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
     kinds = row[6]
     if not all(isinstance(k, str) for k in kinds):
-        raise TypeError(f"kinds must be text, got {_quote(kinds)}")
-    return outbox_item(row, kinds, row[7], leased_until)
+        raise TypeError(f"kinds must be text, got {_rows.quote(kinds)}")
+    return _rows.outbox_item(row, kinds, row[7], leased_until)
 
 
 def _items(
     rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
 ) -> tuple[OutboxItem, ...]:
-    return outbox_items(rows, _row_item, leased_until=leased_until)
+    return _rows.outbox_items(rows, _row_item, leased_until=leased_until)

@@ -44,17 +44,6 @@ from notifpolicy import (
 from notifpolicy._errors import quote
 from notifpolicy._timeutil import require_aware
 from notifpolicy.adapters import _rows
-from notifpolicy.adapters._rows import (
-    OUTBOX_COLUMNS,
-    audit_document,
-    audit_entries,
-    lease_of,
-    missing_item,
-    missing_workspace_item,
-    outbox_item,
-    outbox_items,
-)
-from notifpolicy.adapters._rows import quote as _quote
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "SqliteStore"]
 
@@ -136,6 +125,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _WAKING = frozenset({OutboxStatus.PENDING.value, OutboxStatus.HELD.value})
 _SENT = OutboxStatus.SENT
 _MICROSECOND = dt.timedelta(microseconds=1)
+_OUTBOX_COLUMNS = _rows.OUTBOX_COLUMNS
 
 
 def _to_micros(at: dt.datetime) -> int:
@@ -415,14 +405,14 @@ class SqliteStore:
     def _append_audit(db: sqlite3.Connection, audit: AuditEntry) -> None:
         db.execute(
             "INSERT INTO audit (workspace_id, key, doc) VALUES (?, ?, ?)",
-            (audit.workspace_id, audit.key, audit_document(audit)),
+            (audit.workspace_id, audit.key, _rows.audit_document(audit)),
         )
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
         rows = self._read(
             "SELECT seq, doc FROM audit WHERE workspace_id = ? ORDER BY seq", (workspace_id,)
         )
-        return audit_entries(rows)
+        return _rows.audit_entries(rows)
 
     # -- ledger and outbox ----------------------------------------------------------------------
 
@@ -454,7 +444,7 @@ class SqliteStore:
         if not rows:
             return 0
         added = db.executemany(
-            f"INSERT OR IGNORE INTO outbox ({OUTBOX_COLUMNS}) VALUES ({','.join('?' * 16)})",  # noqa: S608 -- constants only
+            f"INSERT OR IGNORE INTO outbox ({_OUTBOX_COLUMNS}) VALUES ({','.join('?' * 16)})",  # noqa: S608 -- constants only
             rows,
         ).rowcount
         earliest: dict[str, int] = {}
@@ -495,7 +485,7 @@ class SqliteStore:
             # Items this write added are returned as given, not read back and parsed again.
             fresh = self._insert(db, added) == len(added)
             rows = db.execute(
-                f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants and placeholders only
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants and placeholders only
                 f"AND due_at <= ?{where} ORDER BY due_at, seq LIMIT ?",
                 (*args, limit),
             ).fetchall()
@@ -537,7 +527,7 @@ class SqliteStore:
         self, workspace_id: str, start: dt.datetime, end: dt.datetime
     ) -> tuple[OutboxItem, ...]:
         rows = self._read(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants only
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? AND status = ? "  # noqa: S608 -- constants only
             "AND due_at >= ? AND due_at < ? ORDER BY seq",
             (workspace_id, OutboxStatus.HELD.value, _to_micros(start), _to_micros(end)),
         )
@@ -555,7 +545,7 @@ class SqliteStore:
         )
 
     def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
-        fences = [(mark, _to_micros(lease_of(mark.item))) for mark in marks]
+        fences = [(mark, _to_micros(_rows.lease_of(mark.item))) for mark in marks]
         sent = [(m.item.id, lease, m.item.attempts) for m, lease in fences if m.status is _SENT]
         done: set[str] = set()
         with self._write(durable=False) as db:
@@ -610,7 +600,7 @@ class SqliteStore:
                 ).fetchall()
                 if len(found) < len(ids):
                     gone = sorted(set(ids) - {r[0] for r in found})
-                    raise missing_item(gone[0])
+                    raise _rows.missing_item(gone[0])
         return tuple(m.item.id in done for m in marks)
 
     def release(self, item: OutboxItem) -> bool:
@@ -630,7 +620,7 @@ class SqliteStore:
         wake_at: dt.datetime | None = None,
         attempt: int = 1,
     ) -> bool:
-        lease = lease_of(item)
+        lease = _rows.lease_of(item)
         wake = None if wake_at is None else _to_micros(wake_at)
         with self._write(durable=False) as db:
             # Fenced: the row changes only while it is still pending under the lease this item
@@ -655,7 +645,7 @@ class SqliteStore:
     ) -> tuple[OutboxItem, ...]:
         mine = "" if workspace_id is None else " AND workspace_id = ?"
         rows = self._read(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = ?{mine} ORDER BY seq LIMIT ?",  # noqa: S608 -- constants only
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = ?{mine} ORDER BY seq LIMIT ?",  # noqa: S608 -- constants only
             (
                 OutboxStatus.FAILED.value,
                 *([] if workspace_id is None else [workspace_id]),
@@ -679,7 +669,7 @@ class SqliteStore:
                 "SELECT 1 FROM outbox WHERE id = ? AND workspace_id = ?", (item_id, workspace_id)
             ).fetchone()
             if found is None:
-                raise missing_workspace_item(workspace_id, item_id)
+                raise _rows.missing_workspace_item(workspace_id, item_id)
             return False
 
     def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
@@ -705,7 +695,7 @@ class SqliteStore:
 
     def items(self, workspace_id: str) -> tuple[OutboxItem, ...]:
         rows = self._read(
-            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? ORDER BY seq",  # noqa: S608 -- constants only
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ? ORDER BY seq",  # noqa: S608 -- constants only
             (workspace_id,),
         )
         return _items(rows)
@@ -741,17 +731,17 @@ def _leased(i: OutboxItem, lease: dt.datetime) -> OutboxItem:
 def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
     kinds = json.loads(row[6])
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise ValueError(f"kinds must be a JSON list of strings, got {_quote(row[6])}")
+        raise ValueError(f"kinds must be a JSON list of strings, got {_rows.quote(row[6])}")
     for column, index in (("id", 0), ("workspace_id", 1), ("event_id", 2), ("recipient", 4)):
         value = row[index]
         if not isinstance(value, str):
-            raise TypeError(f"{column} must be text, got {_quote(value)}")
+            raise TypeError(f"{column} must be text, got {_rows.quote(value)}")
     if not isinstance(row[7], int) or not isinstance(row[9], int):
-        raise TypeError(f"due_at and attempts must be integers, got {_quote(row[7:10:2])}")
-    return outbox_item(row, kinds, _from_micros(row[7]), leased_until)
+        raise TypeError(f"due_at and attempts must be integers, got {_rows.quote(row[7:10:2])}")
+    return _rows.outbox_item(row, kinds, _from_micros(row[7]), leased_until)
 
 
 def _items(
     rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
 ) -> tuple[OutboxItem, ...]:
-    return outbox_items(rows, _row_item, leased_until=leased_until)
+    return _rows.outbox_items(rows, _row_item, leased_until=leased_until)
