@@ -242,24 +242,27 @@ def outbox_item(
 ) -> OutboxItem:
     """The item a row of :data:`OUTBOX_COLUMNS` holds, its ``kinds`` and ``due_at`` read by the
     store."""
+    # Positional, in the attribute order (id, workspace_id, event_id, conversation_id,
+    # recipient, channel, kinds, due_at, status, attempts, last_error, subject, text, html,
+    # body, unsubscribe_url, leased_until): the fastest way into attrs' __init__, per row.
     return OutboxItem(
-        id=row[0],
-        workspace_id=row[1],
-        event_id=row[2],
-        conversation_id=row[3],
-        recipient=row[4],
-        channel=Channel(row[5]),
-        kinds=tuple(kinds),
-        due_at=due_at,
-        status=OutboxStatus(row[8]),
-        attempts=row[9],
-        last_error=row[10],
-        subject=row[11],
-        text=row[12],
-        html=row[13],
-        body=row[14],
-        unsubscribe_url=row[15],
-        leased_until=leased_until,
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        Channel(row[5]),
+        tuple(kinds),
+        due_at,
+        OutboxStatus(row[8]),
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        row[14],
+        row[15],
+        leased_until,
     )
 
 
