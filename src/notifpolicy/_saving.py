@@ -24,7 +24,7 @@ signed in, never one built from what a request claims: they trust its role and a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 T = TypeVar("T", WorkspaceSettings, MemberPreferences)
+_Loaded = TypeVar("_Loaded", bound=WorkspaceSettings | MemberPreferences)
 
 # Paths whose values are secrets: shown as redacted in every diff and audit entry.
 _SECRET_PATHS = frozenset({"slack.webhook_url"})
@@ -176,28 +177,15 @@ def _settings_draft(
     extra_webhook_hosts: Iterable[str],
     version_required: bool,
 ) -> WorkspaceSettings:
-    def load(doc: Mapping[str, Any]) -> WorkspaceSettings:
-        return WorkspaceSettings.from_dict(doc, kinds=kinds, extra_webhook_hosts=hosts)
-
     hosts = tuple(extra_webhook_hosts)
-    if isinstance(changes, WorkspaceSettings):
-        # An explicit whole replacement: validated again in full (a hand-built value too).
-        return load(changes.to_dict())
-    if not isinstance(changes, Mapping):
-        raise ValidationError.single(
-            "changes",
-            "type",
-            "must be a merge patch (a mapping with the version it was based on) or a "
-            f"WorkspaceSettings, got {_type_name(changes)}",
-        )
-    doc, problems = _patched(current, changes, version_required=version_required)
-    try:
-        value = load(doc)
-    except ValidationError as invalid:
-        raise ValidationError([*problems, *invalid.problems]) from None
-    if problems:
-        raise ValidationError(problems)
-    return value
+    return _draft(
+        current,
+        changes,
+        WorkspaceSettings,
+        lambda doc: WorkspaceSettings.from_dict(doc, kinds=kinds, extra_webhook_hosts=hosts),
+        "must be a merge patch (a mapping with the version it was based on)",
+        version_required=version_required,
+    )
 
 
 def _preferences_draft(
@@ -207,17 +195,36 @@ def _preferences_draft(
     kinds: KindRegistry | None,
     version_required: bool,
 ) -> MemberPreferences:
-    def load(doc: Mapping[str, Any]) -> MemberPreferences:
-        return MemberPreferences.from_dict(doc, kinds=kinds)
+    return _draft(
+        current,
+        changes,
+        MemberPreferences,
+        lambda doc: MemberPreferences.from_dict(doc, kinds=kinds),
+        'must be a merge patch ({"overrides": {...}, "version": n})',
+        version_required=version_required,
+    )
 
-    if isinstance(changes, MemberPreferences):
+
+def _draft(
+    current: WorkspaceSettings | MemberPreferences,
+    changes: object,
+    whole: type[_Loaded],
+    load: Callable[[Mapping[str, Any]], _Loaded],
+    patch: str,
+    *,
+    version_required: bool,
+) -> _Loaded:
+    """``changes`` (a merge patch over ``current``, as ``patch`` describes it, or a ``whole``
+    value) loaded by ``load``: every problem, the patch's version included, in one
+    ValidationError."""
+    if isinstance(changes, whole):
+        # An explicit whole replacement: validated again in full (a hand-built value too).
         return load(changes.to_dict())
     if not isinstance(changes, Mapping):
         raise ValidationError.single(
             "changes",
             "type",
-            'must be a merge patch ({"overrides": {...}, "version": n}) or a '
-            f"MemberPreferences, got {_type_name(changes)}",
+            f"{patch} or a {whole.__name__}, got {_type_name(changes)}",
         )
     doc, problems = _patched(current, changes, version_required=version_required)
     try:

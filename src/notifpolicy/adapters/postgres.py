@@ -37,34 +37,35 @@ import datetime as dt
 import hashlib
 import json
 import re
-import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, LiteralString, TypeVar, cast
+from typing import Any, LiteralString, cast
 
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from notifpolicy._errors import (
-    NotifPolicyError,
+from notifpolicy import (
+    AuditEntry,
+    Channel,
+    KindRegistry,
+    MemberPreferences,
+    OutboxItem,
+    OutboxMark,
+    OutboxStats,
+    OutboxStatus,
     StorageError,
-    UnreadableRowsError,
     ValidationError,
+    WakeUp,
+    WorkspaceSettings,
+    check_stored_version,
 )
-from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus, WakeUp
-from notifpolicy._preferences import MemberPreferences
-from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
-from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
-from notifpolicy._webhook import allowed_hosts
+from notifpolicy.adapters import _rows
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "PostgresListener", "PostgresStore"]
 
-T = TypeVar("T")
-
-DOCUMENT_SCHEMA = 1
+DOCUMENT_SCHEMA = _rows.DOCUMENT_SCHEMA
 """The version of the settings and preferences documents' shape, stored beside each."""
 
 # Each migration is one script; ``{s}`` stands for the quoted schema name.  Never edit a
@@ -145,10 +146,7 @@ MIGRATIONS: tuple[LiteralString, ...] = (
 )
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_COLUMNS = sql.SQL(
-    "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
-    "attempts, last_error, subject, text, html, body, unsubscribe_url"
-)
+_COLUMNS = sql.SQL(_rows.OUTBOX_COLUMNS)
 _PENDING = OutboxStatus.PENDING.value
 _HELD = OutboxStatus.HELD.value
 
@@ -196,20 +194,15 @@ class PostgresStore:
                 f"got {schema!r:.100}",
             )
         self.schema = schema
-        self._kinds = kinds
-        # Checked once, before any connection (a bad entry fails here, not on every read);
-        # kept as the full allowed set, as in the SQLite adapter.
-        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
+        # Stored documents are read back with the host's kinds and webhook hosts (checked
+        # here, before any connection); an unchanged settings document is not validated again.
+        self._documents = _rows.Documents(kinds, extra_webhook_hosts)
         self._quoted = sql.Identifier(schema)
         self._conninfo = conninfo
         self.channel = f"notifpolicy_{schema}"[:63]
         """The ``LISTEN``/``NOTIFY`` channel: every write that lowers a workspace's wake-up
         notifies it with the workspace id, when its transaction commits."""
         self._queries: dict[tuple[str, str], sql.Composed] = {}
-        self._seen_lock = threading.Lock()
-        # The last settings document read per workspace and its value, as in the SQLite
-        # adapter: the service reads the settings on every handle and tick.
-        self._settings_seen: dict[str, tuple[str, WorkspaceSettings]] = {}
         self._pool = ConnectionPool(
             conninfo,
             min_size=min_connections,
@@ -407,20 +400,7 @@ class PostgresStore:
         )
         if not rows:
             return WorkspaceSettings()
-        doc_schema, text = rows[0]
-        with self._seen_lock:
-            seen = self._settings_seen.get(workspace_id)
-        if seen is not None and doc_schema == DOCUMENT_SCHEMA and seen[0] == text:
-            return seen[1]
-        settings = self._decode(
-            doc_schema,
-            text,
-            self._load_settings,
-            f"settings row workspace_id={_quote(workspace_id)}",
-        )
-        with self._seen_lock:
-            self._settings_seen[workspace_id] = (text, settings)
-        return settings
+        return self._documents.settings(workspace_id, *rows[0])
 
     def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
         doc = json.dumps(settings.to_dict(), sort_keys=True)
@@ -456,10 +436,7 @@ class PostgresStore:
         )
         if not rows:
             return MemberPreferences()
-        doc_schema, text = rows[0]
-        return self._decode(
-            doc_schema, text, self._load_preferences, _preferences_row(workspace_id, member_id)
-        )
+        return self._documents.preferences(workspace_id, member_id, *rows[0])
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
         rows = self._read(
@@ -470,21 +447,7 @@ class PostgresStore:
             ),
             (workspace_id,),
         )
-        found: dict[str, MemberPreferences] = {}
-        errors: list[StorageError] = []
-        for member_id, doc_schema, text in rows:
-            try:
-                found[member_id] = self._decode(
-                    doc_schema,
-                    text,
-                    self._load_preferences,
-                    _preferences_row(workspace_id, member_id),
-                )
-            except StorageError as exc:
-                errors.append(exc)
-        if errors:
-            raise UnreadableRowsError(errors, found.items())
-        return found
+        return self._documents.all_preferences(workspace_id, rows)
 
     def save_preferences(
         self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
@@ -538,43 +501,12 @@ class PostgresStore:
             cur.execute(update, (new_version, DOCUMENT_SCHEMA, doc, *key))
         self._append_audit(cur, audit)
 
-    def _load_settings(self, data: Any) -> WorkspaceSettings:
-        return WorkspaceSettings.from_dict(
-            data, kinds=self._kinds, extra_webhook_hosts=self._extra_hosts
-        )
-
-    def _load_preferences(self, data: Any) -> MemberPreferences:
-        # Lenient as the spec allows: overrides for kinds no longer overridable are dropped.
-        preferences, _warnings = MemberPreferences.from_stored(data, kinds=self._kinds)
-        return preferences
-
-    @staticmethod
-    def _decode(doc_schema: Any, text: str, load: Callable[[Any], T], where: str) -> T:
-        """One stored document; anything wrong with it is a StorageError naming ``where``."""
-        if doc_schema != DOCUMENT_SCHEMA:
-            raise StorageError(
-                f"{where}: document schema {_quote(doc_schema)}, expected {DOCUMENT_SCHEMA}"
-            )
-        try:
-            return load(json.loads(text))
-        except _UNREADABLE as exc:
-            raise _unreadable(where, exc) from exc
-
     # -- audit log ------------------------------------------------------------------------------
 
     def _append_audit(self, cur: psycopg.Cursor[Any], audit: AuditEntry) -> None:
-        doc = {
-            "workspace_id": audit.workspace_id,
-            "actor_id": audit.actor_id,
-            "at": audit.at.isoformat(),
-            "target": audit.target,
-            "version_before": audit.version_before,
-            "version_after": audit.version_after,
-            "changes": [[c.path, c.old, c.new] for c in audit.changes],
-        }
         cur.execute(
             self._q("INSERT INTO {s}.audit (workspace_id, key, doc) VALUES (%s, %s, %s)"),
-            (audit.workspace_id, audit.key, json.dumps(doc)),
+            (audit.workspace_id, audit.key, _rows.audit_document(audit)),
         )
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
@@ -583,16 +515,7 @@ class PostgresStore:
             self._q("SELECT seq, doc::text FROM {s}.audit WHERE workspace_id = %s ORDER BY seq"),
             (workspace_id,),
         )
-        entries: list[AuditEntry] = []
-        errors: list[StorageError] = []
-        for seq, text in rows:
-            try:
-                entries.append(_audit_entry(json.loads(text)))
-            except _UNREADABLE as exc:
-                errors.append(_unreadable(f"audit row seq={seq}", exc))
-        if errors:
-            raise UnreadableRowsError(errors, entries)
-        return tuple(entries)
+        return _rows.audit_entries(rows)
 
     # -- ledger and outbox ----------------------------------------------------------------------
 
@@ -738,7 +661,7 @@ class PostgresStore:
         )
 
     def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
-        leases = [_lease_of(mark.item) for mark in marks]
+        leases = [_rows.lease_of(mark.item) for mark in marks]
         results = []
         with self._write("record the outcomes") as cur:
             for mark, lease in zip(marks, leases, strict=True):
@@ -765,7 +688,7 @@ class PostgresStore:
                 if not done:
                     cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
                     if cur.fetchone() is None:
-                        raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+                        raise _rows.missing_item(item.id)
                 elif mark.retry_at is not None:
                     self._lower(cur, [(item.workspace_id, due)])
                 results.append(done)
@@ -792,7 +715,7 @@ class PostgresStore:
     ) -> bool:
         """Fenced: ``assignments`` (which count the attempt, or not) land only under the
         item's lease."""
-        _lease_of(item)
+        _rows.lease_of(item)
         with self._write("record the outcome") as cur:
             # Fenced: the row changes only while it is still pending under the lease this item
             # was taken with (a later lease moved due_at; an earlier mark raised attempts).
@@ -811,7 +734,7 @@ class PostgresStore:
                 return True
             cur.execute(self._q("SELECT 1 FROM {s}.outbox WHERE id = %s"), (item.id,))
             if cur.fetchone() is None:
-                raise StorageError(f"outbox item {_quote(item.id)} does not exist")
+                raise _rows.missing_item(item.id)
             return False
 
     # -- operating it ---------------------------------------------------------------------------
@@ -847,10 +770,7 @@ class PostgresStore:
                 (item_id, workspace_id),
             )
             if cur.fetchone() is None:
-                raise StorageError(
-                    f"outbox item {_quote(item_id)} does not exist in workspace "
-                    f"{_quote(workspace_id)}"
-                )
+                raise _rows.missing_workspace_item(workspace_id, item_id)
             return False
 
     def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
@@ -929,121 +849,17 @@ class PostgresListener:
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:
     if not isinstance(item, OutboxItem):
         raise StorageError(f"the outbox takes OutboxItem values, got {type(item).__name__}")
-    return (
-        item.id,
-        item.workspace_id,
-        item.event_id,
-        item.conversation_id,
-        item.recipient,
-        item.channel.value,
-        list(item.kinds),
-        _utc(item.due_at, "item.due_at"),
-        item.status.value,
-        item.attempts,
-        item.last_error,
-        item.subject,
-        item.text,
-        item.html,
-        item.body,
-        item.unsubscribe_url,
-    )
+    return _rows.item_row(item, list(item.kinds), _utc(item.due_at, "item.due_at"))
 
 
 def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
     kinds = row[6]
     if not all(isinstance(k, str) for k in kinds):
-        raise TypeError(f"kinds must be text, got {_quote(kinds)}")
-    return OutboxItem(
-        id=row[0],
-        workspace_id=row[1],
-        event_id=row[2],
-        conversation_id=row[3],
-        recipient=row[4],
-        channel=Channel(row[5]),
-        kinds=tuple(kinds),
-        due_at=row[7],
-        status=OutboxStatus(row[8]),
-        attempts=row[9],
-        last_error=row[10],
-        subject=row[11],
-        text=row[12],
-        html=row[13],
-        body=row[14],
-        unsubscribe_url=row[15],
-        leased_until=leased_until,
-    )
+        raise TypeError(f"kinds must be text, got {_rows.quote(kinds)}")
+    return _rows.outbox_item(row, kinds, row[7], leased_until)
 
 
 def _items(
     rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
 ) -> tuple[OutboxItem, ...]:
-    """The rows as items; unreadable ones are left out and reported together at the end."""
-    items: list[OutboxItem] = []
-    errors: list[StorageError] = []
-    for row in rows:
-        try:
-            items.append(_row_item(row, leased_until))
-        except _UNREADABLE as exc:
-            errors.append(_unreadable(f"outbox row id={_quote(row[0])}", exc))
-    if errors:
-        raise UnreadableRowsError(errors, items)
-    return tuple(items)
-
-
-def _audit_entry(d: Any) -> AuditEntry:
-    at = dt.datetime.fromisoformat(d["at"])
-    require_aware(at, path="at")
-    return AuditEntry(
-        d["workspace_id"],
-        d["actor_id"],
-        at,
-        d["target"],
-        d["version_before"],
-        d["version_after"],
-        tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
-    )
-
-
-def _lease_of(item: OutboxItem) -> dt.datetime:
-    if item.leased_until is None:
-        raise StorageError(
-            f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
-            "returned (they carry the lease they were taken under)"
-        )
-    return item.leased_until
-
-
-def _preferences_row(workspace_id: str, member_id: str) -> str:
-    return f"preferences row workspace_id={_quote(workspace_id)} member_id={_quote(member_id)}"
-
-
-# What reading a corrupt row can raise: JSON that does not parse (ValueError), a missing key
-# (LookupError), a wrong type (TypeError, AttributeError), a document nested too deep
-# (RecursionError), an out-of-range instant (OverflowError), or a document our loaders refuse.
-# (The same list, quoting and wording as the SQLite adapter's.)
-_UNREADABLE = (
-    ValueError,
-    LookupError,
-    TypeError,
-    AttributeError,
-    RecursionError,
-    OverflowError,
-    NotifPolicyError,
-)
-_QUOTE_LIMIT = 100
-
-
-def _quote(value: object) -> str:
-    """``repr(value)`` cut to about 100 characters: messages stay short whatever was stored."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int over the interpreter's digit limit
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= _QUOTE_LIMIT else f"{text[:_QUOTE_LIMIT]}... ({len(text)} chars)"
-
-
-def _unreadable(where: str, exc: BaseException) -> StorageError:
-    detail = str(exc).splitlines()[0] if str(exc) else ""
-    if len(detail) > _QUOTE_LIMIT:
-        detail = detail[:_QUOTE_LIMIT] + "..."
-    return StorageError(f"{where}: cannot be read ({type(exc).__name__}: {detail})")
+    return _rows.outbox_items(rows, _row_item, leased_until=leased_until)

@@ -36,9 +36,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from notifpolicy._errors import TransportError
-from notifpolicy._outbox import Delivery, SendResult, SendStatus
-from notifpolicy._secret import Secret
+from notifpolicy import Delivery, Secret, SendResult, SendStatus, TransportError
 from notifpolicy._webhook import allowed_hosts, webhook_url_problem
 from notifpolicy.adapters._deadline import Address, Deadline
 

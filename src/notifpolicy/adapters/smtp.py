@@ -20,9 +20,7 @@ import ssl
 from email.message import EmailMessage
 from typing import Any
 
-from notifpolicy._errors import TransportError
-from notifpolicy._outbox import Delivery, SendResult, SendStatus
-from notifpolicy._secret import Secret
+from notifpolicy import Delivery, Secret, SendResult, SendStatus, TransportError
 from notifpolicy.adapters._deadline import Deadline
 
 __all__ = ["SmtpTransport"]

@@ -22,30 +22,32 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from notifpolicy._errors import (
-    NotifPolicyError,
+from notifpolicy import (
+    AuditEntry,
+    Channel,
+    KindRegistry,
+    MemberPreferences,
+    OutboxItem,
+    OutboxMark,
+    OutboxStats,
+    OutboxStatus,
     StorageError,
-    UnreadableRowsError,
     ValidationError,
-    quote,
+    WakeUp,
+    WorkspaceSettings,
+    check_stored_version,
 )
-from notifpolicy._kinds import Channel, KindRegistry
-from notifpolicy._outbox import OutboxItem, OutboxMark, OutboxStats, OutboxStatus, WakeUp
-from notifpolicy._preferences import MemberPreferences
-from notifpolicy._saving import AuditEntry, FieldChange, check_stored_version
-from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._errors import quote
 from notifpolicy._timeutil import require_aware
-from notifpolicy._webhook import allowed_hosts
+from notifpolicy.adapters import _rows
 
 __all__ = ["DOCUMENT_SCHEMA", "MIGRATIONS", "SqliteStore"]
 
-T = TypeVar("T")
-
-DOCUMENT_SCHEMA = 1
+DOCUMENT_SCHEMA = _rows.DOCUMENT_SCHEMA
 """The version of the settings and preferences documents' shape, stored beside each."""
 
 MIGRATIONS: tuple[str, ...] = (
@@ -123,10 +125,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _WAKING = frozenset({OutboxStatus.PENDING.value, OutboxStatus.HELD.value})
 _SENT = OutboxStatus.SENT
 _MICROSECOND = dt.timedelta(microseconds=1)
-_OUTBOX_COLUMNS = (
-    "id, workspace_id, event_id, conversation_id, recipient, channel, kinds, due_at, status, "
-    "attempts, last_error, subject, text, html, body, unsubscribe_url"
-)
+_OUTBOX_COLUMNS = _rows.OUTBOX_COLUMNS
 
 
 def _to_micros(at: dt.datetime) -> int:
@@ -185,15 +184,9 @@ class SqliteStore:
         # order and synced as a whole.
         self._synced = durability == "full"
         # Stored documents are read back with the host's kinds and webhook hosts, as they
-        # were validated when saved.
-        self._kinds = kinds
-        # Checked once (a bad entry fails here, not on every read); kept as the full allowed set.
-        self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
+        # were validated when saved; an unchanged settings document is not validated again.
+        self._documents = _rows.Documents(kinds, extra_webhook_hosts)
         self._lock = threading.RLock()
-        # The last settings document read per workspace and its value: the service reads the
-        # settings on every handle, tick and next_wake_at, and validating the same document
-        # again each time was a tenth of a busy run.  Any change to the text is parsed afresh.
-        self._settings_seen: dict[str, tuple[str, WorkspaceSettings]] = {}
         if not isinstance(path, str | os.PathLike):
             raise ValidationError.single(
                 "path", "type", f"must be a file path (str or os.PathLike), got {quote(path)}"
@@ -353,14 +346,7 @@ class SqliteStore:
         )
         if not rows:
             return WorkspaceSettings()
-        seen = self._settings_seen.get(workspace_id)
-        if seen is not None and tuple(rows[0]) == (DOCUMENT_SCHEMA, seen[0]):
-            return seen[1]
-        settings = self._decode(
-            rows[0], self._load_settings, f"settings row workspace_id={_quote(workspace_id)}"
-        )
-        self._settings_seen[workspace_id] = (rows[0][1], settings)
-        return settings
+        return self._documents.settings(workspace_id, *rows[0])
 
     def save_settings(self, settings: WorkspaceSettings, audit: AuditEntry) -> None:
         doc = json.dumps(settings.to_dict(), sort_keys=True)
@@ -385,9 +371,7 @@ class SqliteStore:
         )
         if not rows:
             return MemberPreferences()
-        return self._decode(
-            rows[0], self._load_preferences, _preferences_row(workspace_id, member_id)
-        )
+        return self._documents.preferences(workspace_id, member_id, *rows[0])
 
     def all_preferences(self, workspace_id: str) -> Mapping[str, MemberPreferences]:
         rows = self._read(
@@ -395,18 +379,7 @@ class SqliteStore:
             "ORDER BY member_id",
             (workspace_id,),
         )
-        found: dict[str, MemberPreferences] = {}
-        errors: list[StorageError] = []
-        for member_id, *doc in rows:
-            try:
-                found[member_id] = self._decode(
-                    doc, self._load_preferences, _preferences_row(workspace_id, member_id)
-                )
-            except StorageError as exc:
-                errors.append(exc)
-        if errors:
-            raise UnreadableRowsError(errors, found.items())
-        return found
+        return self._documents.all_preferences(workspace_id, rows)
 
     def save_preferences(
         self, member_id: str, preferences: MemberPreferences, audit: AuditEntry
@@ -426,63 +399,20 @@ class SqliteStore:
             )
             self._append_audit(db, audit)
 
-    def _load_settings(self, data: Any) -> WorkspaceSettings:
-        return WorkspaceSettings.from_dict(
-            data, kinds=self._kinds, extra_webhook_hosts=self._extra_hosts
-        )
-
-    def _load_preferences(self, data: Any) -> MemberPreferences:
-        # Reading back is lenient as the spec allows: overrides for kinds that are no longer
-        # overridable (or registered) are dropped rather than refused.
-        preferences, _warnings = MemberPreferences.from_stored(data, kinds=self._kinds)
-        return preferences
-
-    @staticmethod
-    def _decode(row: Sequence[Any], load: Callable[[Any], T], where: str) -> T:
-        """Load one stored document; anything wrong with it is a StorageError naming ``where``
-        (the table and key), never a bare JSONDecodeError, KeyError or RecursionError."""
-        doc_schema, doc = row
-        if doc_schema != DOCUMENT_SCHEMA:
-            raise StorageError(
-                f"{where}: document schema {_quote(doc_schema)}, expected {DOCUMENT_SCHEMA}"
-            )
-        try:
-            return load(json.loads(doc))
-        except _UNREADABLE as exc:
-            raise _unreadable(where, exc) from exc
-
     # -- audit log ------------------------------------------------------------------------------
 
     @staticmethod
     def _append_audit(db: sqlite3.Connection, audit: AuditEntry) -> None:
-        doc = {
-            "workspace_id": audit.workspace_id,
-            "actor_id": audit.actor_id,
-            "at": audit.at.isoformat(),
-            "target": audit.target,
-            "version_before": audit.version_before,
-            "version_after": audit.version_after,
-            "changes": [[c.path, c.old, c.new] for c in audit.changes],
-        }
         db.execute(
             "INSERT INTO audit (workspace_id, key, doc) VALUES (?, ?, ?)",
-            (audit.workspace_id, audit.key, json.dumps(doc)),
+            (audit.workspace_id, audit.key, _rows.audit_document(audit)),
         )
 
     def audit_entries(self, workspace_id: str) -> tuple[AuditEntry, ...]:
         rows = self._read(
             "SELECT seq, doc FROM audit WHERE workspace_id = ? ORDER BY seq", (workspace_id,)
         )
-        entries: list[AuditEntry] = []
-        errors: list[StorageError] = []
-        for seq, text in rows:
-            try:
-                entries.append(_audit_entry(json.loads(text)))
-            except _UNREADABLE as exc:
-                errors.append(_unreadable(f"audit row seq={seq}", exc))
-        if errors:
-            raise UnreadableRowsError(errors, entries)
-        return tuple(entries)
+        return _rows.audit_entries(rows)
 
     # -- ledger and outbox ----------------------------------------------------------------------
 
@@ -615,7 +545,7 @@ class SqliteStore:
         )
 
     def record(self, marks: Sequence[OutboxMark]) -> tuple[bool, ...]:
-        fences = [(mark, _to_micros(_lease_of(mark.item))) for mark in marks]
+        fences = [(mark, _to_micros(_rows.lease_of(mark.item))) for mark in marks]
         sent = [(m.item.id, lease, m.item.attempts) for m, lease in fences if m.status is _SENT]
         done: set[str] = set()
         with self._write(durable=False) as db:
@@ -670,7 +600,7 @@ class SqliteStore:
                 ).fetchall()
                 if len(found) < len(ids):
                     gone = sorted(set(ids) - {r[0] for r in found})
-                    raise StorageError(f"outbox item {_quote(gone[0])} does not exist")
+                    raise _rows.missing_item(gone[0])
         return tuple(m.item.id in done for m in marks)
 
     def release(self, item: OutboxItem) -> bool:
@@ -690,7 +620,7 @@ class SqliteStore:
         wake_at: dt.datetime | None = None,
         attempt: int = 1,
     ) -> bool:
-        lease = _lease_of(item)
+        lease = _rows.lease_of(item)
         wake = None if wake_at is None else _to_micros(wake_at)
         with self._write(durable=False) as db:
             # Fenced: the row changes only while it is still pending under the lease this item
@@ -739,10 +669,7 @@ class SqliteStore:
                 "SELECT 1 FROM outbox WHERE id = ? AND workspace_id = ?", (item_id, workspace_id)
             ).fetchone()
             if found is None:
-                raise StorageError(
-                    f"outbox item {_quote(item_id)} does not exist in workspace "
-                    f"{_quote(workspace_id)}"
-                )
+                raise _rows.missing_workspace_item(workspace_id, item_id)
             return False
 
     def outbox_stats(self, workspace_id: str | None = None) -> OutboxStats:
@@ -775,24 +702,7 @@ class SqliteStore:
 
 
 def _item_row(item: OutboxItem) -> tuple[Any, ...]:
-    return (
-        item.id,
-        item.workspace_id,
-        item.event_id,
-        item.conversation_id,
-        item.recipient,
-        item.channel.value,
-        json.dumps(list(item.kinds)),
-        _to_micros(item.due_at),
-        item.status.value,
-        item.attempts,
-        item.last_error,
-        item.subject,
-        item.text,
-        item.html,
-        item.body,
-        item.unsubscribe_url,
-    )
+    return _rows.item_row(item, json.dumps(list(item.kinds)), _to_micros(item.due_at))
 
 
 def _leased(i: OutboxItem, lease: dt.datetime) -> OutboxItem:
@@ -821,103 +731,17 @@ def _leased(i: OutboxItem, lease: dt.datetime) -> OutboxItem:
 def _row_item(row: Sequence[Any], leased_until: dt.datetime | None) -> OutboxItem:
     kinds = json.loads(row[6])
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise ValueError(f"kinds must be a JSON list of strings, got {_quote(row[6])}")
+        raise ValueError(f"kinds must be a JSON list of strings, got {_rows.quote(row[6])}")
     for column, index in (("id", 0), ("workspace_id", 1), ("event_id", 2), ("recipient", 4)):
         value = row[index]
         if not isinstance(value, str):
-            raise TypeError(f"{column} must be text, got {_quote(value)}")
+            raise TypeError(f"{column} must be text, got {_rows.quote(value)}")
     if not isinstance(row[7], int) or not isinstance(row[9], int):
-        raise TypeError(f"due_at and attempts must be integers, got {_quote(row[7:10:2])}")
-    return OutboxItem(
-        id=row[0],
-        workspace_id=row[1],
-        event_id=row[2],
-        conversation_id=row[3],
-        recipient=row[4],
-        channel=Channel(row[5]),
-        kinds=tuple(kinds),
-        due_at=_from_micros(row[7]),
-        status=OutboxStatus(row[8]),
-        attempts=row[9],
-        last_error=row[10],
-        subject=row[11],
-        text=row[12],
-        html=row[13],
-        body=row[14],
-        unsubscribe_url=row[15],
-        leased_until=leased_until,
-    )
+        raise TypeError(f"due_at and attempts must be integers, got {_rows.quote(row[7:10:2])}")
+    return _rows.outbox_item(row, kinds, _from_micros(row[7]), leased_until)
 
 
 def _items(
     rows: Sequence[Sequence[Any]], *, leased_until: dt.datetime | None = None
 ) -> tuple[OutboxItem, ...]:
-    """The rows as items; unreadable ones are left out and reported together at the end."""
-    items: list[OutboxItem] = []
-    errors: list[StorageError] = []
-    for row in rows:
-        try:
-            items.append(_row_item(row, leased_until))
-        except _UNREADABLE as exc:
-            errors.append(_unreadable(f"outbox row id={_quote(row[0])}", exc))
-    if errors:
-        raise UnreadableRowsError(errors, items)
-    return tuple(items)
-
-
-def _audit_entry(d: Any) -> AuditEntry:
-    at = dt.datetime.fromisoformat(d["at"])
-    require_aware(at, path="at")
-    return AuditEntry(
-        d["workspace_id"],
-        d["actor_id"],
-        at,
-        d["target"],
-        d["version_before"],
-        d["version_after"],
-        tuple(FieldChange(p, old, new) for p, old, new in d["changes"]),
-    )
-
-
-def _lease_of(item: OutboxItem) -> dt.datetime:
-    if item.leased_until is None:
-        raise StorageError(
-            f"outbox item {_quote(item.id)}: record outcomes only for items that lease_due "
-            "returned (they carry the lease they were taken under)"
-        )
-    return item.leased_until
-
-
-def _preferences_row(workspace_id: str, member_id: str) -> str:
-    return f"preferences row workspace_id={_quote(workspace_id)} member_id={_quote(member_id)}"
-
-
-# What reading a corrupt row can raise: JSON that does not parse (ValueError), a missing key
-# (KeyError, LookupError), a wrong type (TypeError, AttributeError), a document nested too deep
-# (RecursionError), an out-of-range instant (OverflowError), or a document our loaders refuse.
-_UNREADABLE = (
-    ValueError,
-    LookupError,
-    TypeError,
-    AttributeError,
-    RecursionError,
-    OverflowError,
-    NotifPolicyError,
-)
-_QUOTE_LIMIT = 100
-
-
-def _quote(value: object) -> str:
-    """``repr(value)`` cut to about 100 characters: messages stay short whatever was stored."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int over the interpreter's digit limit
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= _QUOTE_LIMIT else f"{text[:_QUOTE_LIMIT]}... ({len(text)} chars)"
-
-
-def _unreadable(where: str, exc: BaseException) -> StorageError:
-    detail = str(exc).splitlines()[0] if str(exc) else ""
-    if len(detail) > _QUOTE_LIMIT:
-        detail = detail[:_QUOTE_LIMIT] + "..."
-    return StorageError(f"{where}: cannot be read ({type(exc).__name__}: {detail})")
+    return _rows.outbox_items(rows, _row_item, leased_until=leased_until)
