@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import TypeVar
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,10 @@ from notifpolicy import (
 )
 
 
-def _round_trip(error):
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _round_trip(error: _E) -> _E:
     return pickle.loads(pickle.dumps(error))  # noqa: S301 -- our own bytes, just written
 
 

@@ -57,6 +57,7 @@ heading names (``tests/test_layers.py`` checks both the imports and that this ma
     adapters: real I/O behind the ports; imports core and ports, never the service
       adapters/__init__.py      the reference adapters, listed
       adapters/_deadline.py     an overall deadline for one send
+      adapters/_rows.py         what the SQL stores share: row decoding, schema, audit rows
       adapters/clock.py         SystemClock, the real clock
       adapters/postgres.py      PostgresStore and PostgresListener: one PostgreSQL schema
       adapters/slack.py         SlackWebhookTransport, on http.client and ssl
