@@ -20,12 +20,12 @@ from notifpolicy import (
     ValidationError,
 )
 
-
 _E = TypeVar("_E", bound=BaseException)
 
 
 def _round_trip(error: _E) -> _E:
-    return pickle.loads(pickle.dumps(error))  # noqa: S301 -- our own bytes, just written
+    copy: _E = pickle.loads(pickle.dumps(error))  # noqa: S301 -- our own bytes, just written
+    return copy
 
 
 @pytest.mark.parametrize(
