@@ -52,17 +52,14 @@ from typing import TypeVar
 
 import attrs
 
-from notifpolicy._decision import (  # the hot loop builds decisions without attrs' __init__
-    _NEW,
-    _SET_RECIPIENT,
-    _SET_RULING,
+from notifpolicy._decision import (  # the hot loop builds decisions without attrs' checks
     CHANNEL_ORDER,
     SLACK_CHANNEL,
     Decision,
     Outcome,
     Ruling,
-    _fast_decision,
-    unchecked_ruling,
+    append_trusted_decisions,
+    trusted_ruling,
 )
 from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._events import Event
@@ -402,7 +399,7 @@ class _Rulings:
         found = self.made.get(shape)
         if found is None:
             held_until = self.until if shape.held else None
-            found = self.made[shape] = unchecked_ruling(
+            found = self.made[shape] = trusted_ruling(
                 shape.channel,
                 self.event_id,
                 self.conversation_id,
@@ -595,7 +592,7 @@ def decide(
     )
     slack = plan.slack[quiet]
     if slack is not None:
-        out.append(_fast_decision(SLACK_CHANNEL, rulings.of(slack)))
+        append_trusted_decisions(out, SLACK_CHANNEL, (rulings.of(slack),))
     return tuple(out)
 
 
@@ -611,9 +608,7 @@ def _member_decisions(
 ) -> list[Decision]:
     """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER."""
     out: list[Decision] = []
-    append = out.append
     admins = plan.admins
-    new, set_recipient, set_ruling = _NEW, _SET_RECIPIENT, _SET_RULING
     # Members without overrides for these kinds share their rulings by (kinds, channels), and
     # consecutive members usually share them (the same kinds, the same channels).
     shared: dict[tuple[int, frozenset[Channel]], tuple[Ruling, ...]] = {}
@@ -646,9 +641,5 @@ def _member_decisions(
                 found = shared[(mask, offered)] = rulings.all(plan.template(quiet, mask, offered))
             theirs = found
             last = (mask, offered, theirs)
-        for ruling in theirs:
-            decision = new(Decision)
-            set_recipient(decision, member_id)
-            set_ruling(decision, ruling)
-            append(decision)
+        append_trusted_decisions(out, member_id, theirs)
     return out
