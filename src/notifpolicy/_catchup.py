@@ -35,7 +35,14 @@ from notifpolicy._roster import Roster
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
-__all__ = ["CATCHUP_KIND", "CatchUp", "build_catchups", "catchup_key", "catchup_text"]
+__all__ = [
+    "CATCHUP_KIND",
+    "CatchUp",
+    "build_catchups",
+    "catchup_key",
+    "catchup_text",
+    "is_summarized",
+]
 
 CATCHUP_KIND = "quiet_hours_summary"
 UTC = dt.UTC
@@ -80,7 +87,8 @@ class CatchUp:
         return sum(self.counts.values())
 
 
-def _is_summarized(d: Decision) -> bool:
+def is_summarized(d: Decision) -> bool:
+    """Whether quiet hours held ``d`` for its member's catch-up (``summarize`` mode)."""
     return d.outcome is Outcome.SUPPRESS and any(
         r.code is ReasonCode.QUIET_HOURS_SUMMARIZE for r in d.reasons
     )
@@ -150,7 +158,7 @@ def build_catchups(
                 f"held[{i}]", "type", f"must be a Decision, got {type(d).__name__}"
             )
         member_id, until = d.member_id, d.held_until
-        if member_id is None or until is None or until > now or not _is_summarized(d):
+        if member_id is None or until is None or until > now or not is_summarized(d):
             continue  # Slack, not held, held in another mode, or the period is not over
         periods.setdefault((until, member_id), _Period()).add(d)
 

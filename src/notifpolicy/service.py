@@ -36,18 +36,11 @@ import attrs
 
 from notifpolicy import _unsubscribe as unsubscribe
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._catchup import (
-    CatchUp,
-    _is_summarized,
-    build_catchups,
-    catchup_key,
-    catchup_text,
-)
+from notifpolicy._catchup import CatchUp, build_catchups, catchup_key
 from notifpolicy._conversation import ConversationState
 from notifpolicy._decide import decide
-from notifpolicy._decision import Decision, Outcome
-from notifpolicy._digest import DigestReport, build_report
-from notifpolicy._digest_render import RenderedDigest, render_digest
+from notifpolicy._decision import Decision
+from notifpolicy._digest import build_report
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
 from notifpolicy._errors import (
     NotifPolicyError,
@@ -60,7 +53,13 @@ from notifpolicy._errors import (
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
 from notifpolicy._keys import check_workspace_id, key_part
-from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._kinds import (
+    KIND_DAILY_SUMMARY,
+    KIND_SLA_BREACH,
+    KIND_WEEKLY_REPORT,
+    Channel,
+    KindRegistry,
+)
 from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     Delivery,
@@ -69,6 +68,11 @@ from notifpolicy._outbox import (
     OutboxStatus,
     SendResult,
     SendStatus,
+    backoff,
+    catchup_items,
+    digest_items,
+    outbox_items,
+    retry_at,
 )
 from notifpolicy._permissions import Permission, authorize, settings_view
 from notifpolicy._preferences import MemberPreferences
@@ -81,7 +85,6 @@ from notifpolicy._saving import (
 )
 from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
-from notifpolicy._slack_payload import slack_payload
 from notifpolicy._timeutil import require_aware
 from notifpolicy._webhook import allowed_hosts
 from notifpolicy.ports import (
@@ -111,7 +114,7 @@ _CATCHUP_LOOKBACK = dt.timedelta(days=7)
 # again; their catch-ups already claimed are skipped by the ledger).
 _LATE_HELD = dt.timedelta(minutes=5)
 # How far back a digest looks for the periods a sleeping scheduler skipped.
-_DIGEST_LOOKBACK = {"daily_summary": 14, "weekly_report": 8}
+_DIGEST_LOOKBACK = {KIND_DAILY_SUMMARY: 14, KIND_WEEKLY_REPORT: 8}
 _SLACK = frozenset({Channel.SLACK})
 _NOT_SLACK = frozenset(Channel) - _SLACK
 
@@ -228,7 +231,6 @@ class NotificationService:
         self._catalog = catalog or MessageCatalog.default()
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
-        self._titles: dict[tuple[str, ...], str] = {}  # the title of a delivery's kinds
         self._url_template = conversation_url_template
         self._unsubscribe = (
             None
@@ -347,7 +349,7 @@ class NotificationService:
             )
             self._log_errors(tally)
             return tally.report()
-        items = self._items(event, decisions, settings, roster, at)
+        items = self._items(event, decisions, settings, at)
         for key in (seen_key, content_key):
             if key not in seen:
                 # A crash before the deliveries are recorded leaves the keys claimed: handling
@@ -372,66 +374,18 @@ class NotificationService:
         event: Event,
         decisions: Sequence[Decision],
         settings: WorkspaceSettings,
-        roster: Roster,
         now: dt.datetime,
-    ) -> list[OutboxItem]:
-        items = []
-        prefix = f"{key_part(self.workspace_id)}:{key_part(event.id)}:"
-        for d in decisions:
-            recipient = str(d.recipient)
-            fields: dict[str, Any] = {
-                "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
-                "workspace_id": self.workspace_id,
-                "event_id": event.id,
-                "conversation_id": d.conversation_id,
-                "recipient": recipient,
-                "channel": d.channel,
-                "kinds": d.kinds,
-            }
-            if d.outcome is Outcome.SUPPRESS:
-                if d.held_until is not None and _is_summarized(d):
-                    # Input for the catch-up when the quiet period ends: kept, never sent.
-                    record = json.dumps(d.to_dict(), sort_keys=True)
-                    items.append(
-                        OutboxItem(
-                            **fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record
-                        )
-                    )
-                continue
-            when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
-            if d.is_slack:
-                payload = slack_payload(
-                    d,
-                    event,
-                    settings=settings,
-                    conversation_url_template=self._url_template,
-                    language=self._language,
-                    catalog=self._catalog,
-                )
-                text = str(payload.get("text", ""))
-                items.append(
-                    OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload))
-                )
-            else:
-                subject, text = self._member_text(event, d)
-                items.append(OutboxItem(**fields, due_at=when, subject=subject, text=text))
-        return items
-
-    def _member_text(self, event: Event, d: Decision) -> tuple[str, str]:
-        title = self._titles.get(d.kinds)
-        if title is None:
-            title = self._catalog.kind_list(self._language, d.kinds)
-            title = title[:1].upper() + title[1:]
-            if len(self._titles) < 256:  # the kinds an event can carry: a handful
-                self._titles[d.kinds] = title
-        # A subject is one line: a customer's line breaks would break the email header.
-        subject = f"{title}: {' '.join(event.subject.split())}" if event.subject else title
-        lines = [subject]
-        if event.customer:
-            lines.append(event.customer)
-        if self._url_template is not None and d.conversation_id is not None:
-            lines.append(self._url_template.format(conversation_id=d.conversation_id))
-        return subject, "\n".join(lines) + "\n"
+    ) -> tuple[OutboxItem, ...]:
+        return outbox_items(
+            event,
+            decisions,
+            workspace_id=self.workspace_id,
+            settings=settings,
+            now=now,
+            catalog=self._catalog,
+            language=self._language,
+            conversation_url_template=self._url_template,
+        )
 
     # -- the periodic work ----------------------------------------------------------------------
 
@@ -491,7 +445,7 @@ class NotificationService:
                 now=now,
                 kinds=self._kinds,
             )
-            items = self._items(event, decisions, settings, roster, now)
+            items = self._items(event, decisions, settings, now)
             if self._store.claim(escalation.key, items):
                 self._claimed("escalation", escalation.key, len(items))
                 tally.escalations.append(escalation)
@@ -499,7 +453,7 @@ class NotificationService:
 
     @staticmethod
     def _escalation_event(escalation: Escalation, state: ConversationState) -> Event:
-        if escalation.kind == "sla_breach":
+        if escalation.kind == KIND_SLA_BREACH:
             return SlaBreached(id=escalation.key, conversation_id=state.id, assignee=state.assignee)
         return EscalationDue(id=escalation.key, conversation_id=state.id, kind=escalation.kind)
 
@@ -569,22 +523,13 @@ class NotificationService:
         for catchup in catchups:
             if catchup.key in taken:
                 continue
-            text = catchup_text(catchup, language=self._language, catalog=self._catalog)
-            items = [
-                OutboxItem(
-                    id=f"{catchup.key}:{channel.value}",
-                    workspace_id=self.workspace_id,
-                    event_id=catchup.key,
-                    conversation_id=None,
-                    recipient=catchup.member_id,
-                    channel=channel,
-                    kinds=("quiet_hours_summary",),
-                    due_at=now,
-                    subject=text,
-                    text=text + "\n",
-                )
-                for channel in catchup.channels
-            ]
+            items = catchup_items(
+                catchup,
+                workspace_id=self.workspace_id,
+                now=now,
+                catalog=self._catalog,
+                language=self._language,
+            )
             if self._store.claim(catchup.key, items):
                 self._claimed("catch-up", catchup.key, len(items))
                 tally.catchups.append(catchup)
@@ -618,7 +563,7 @@ class NotificationService:
                 skipped = ()
             previous = None
             start = period.start
-            if period.kind == "weekly_report":
+            if period.kind == KIND_WEEKLY_REPORT:
                 previous = schedule.period_ending_at(
                     period.start, zone, workspace_id=self.workspace_id
                 )
@@ -636,8 +581,16 @@ class NotificationService:
                 now=now,
                 kinds=self._kinds,
             )
-            problems: list[NotifPolicyError] = []
-            items = self._digest_items(report, decisions, roster, now, problems)
+            items, problems = digest_items(
+                report,
+                decisions,
+                workspace_id=self.workspace_id,
+                roster=roster,
+                now=now,
+                catalog=self._catalog,
+                language=self._language,
+                unsubscribe_template=self._unsubscribe,
+            )
             if self._store.claim(period.key, items):
                 self._claimed("digest", period.key, len(items))
                 tally.errors.extend(problems)
@@ -646,66 +599,6 @@ class NotificationService:
                     self._store.claim(gone.key, [])
                 tally.digests.append(period)
                 tally.decisions.extend(decisions)
-
-    def _digest_items(
-        self,
-        report: DigestReport,
-        decisions: Sequence[Decision],
-        roster: Roster,
-        now: dt.datetime,
-        problems: list[NotifPolicyError],
-    ) -> list[OutboxItem]:
-        """One email per recipient, in the recipient's language: rendered once per language."""
-        rendered: dict[str, RenderedDigest] = {}
-        items = []
-        for d in decisions:
-            if d.outcome is not Outcome.DELIVER or d.channel is not Channel.EMAIL:
-                continue
-            member_id = str(d.recipient)
-            language = self._reader_language(roster.get(member_id), problems)
-            email = rendered.get(language)
-            if email is None:
-                email = rendered[language] = render_digest(
-                    report, roster=roster, language=language, catalog=self._catalog
-                )
-            items.append(
-                OutboxItem(
-                    id=f"{report.period.key}:{key_part(member_id)}",
-                    workspace_id=self.workspace_id,
-                    event_id=report.period.key,
-                    conversation_id=None,
-                    recipient=member_id,
-                    channel=d.channel,
-                    kinds=d.kinds,
-                    due_at=now,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
-                    unsubscribe_url=None
-                    if self._unsubscribe is None
-                    else unsubscribe.fill(self._unsubscribe, member_id=member_id, kind=report.kind),
-                )
-            )
-        return items
-
-    def _reader_language(self, member: Member | None, problems: list[NotifPolicyError]) -> str:
-        """The member's language, else the service's; a language the catalog lacks is reported
-        (the member still gets the email, in the service's language)."""
-        language = None if member is None else member.language
-        if language is None:
-            return self._language
-        if language not in self._catalog.languages:
-            assert member is not None  # noqa: S101 -- a language comes from a member
-            problems.append(
-                ValidationError.single(
-                    f"roster.{member.id}.language",
-                    "unknown_language",
-                    f"must be one of {', '.join(self._catalog.codes)}, got {language!r}; "
-                    f"sent in {self._language!r}",
-                )
-            )
-            return self._language
-        return language
 
     def _skipped(
         self, schedule: DailyDigest | WeeklyDigest, period: DigestPeriod, zone: dt.tzinfo
@@ -855,12 +748,18 @@ class NotificationService:
             if result.status is SendStatus.RETRY:
                 error = f"gave up after {attempts} attempts: {error}"
             return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
-        retry_at = now + self.backoff(attempts)
-        if result.retry_after is not None:
-            # The other side said when; honoured, within reason.
-            retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
-        retry_at = max(retry_at, now + _ONE_US)
-        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, retry_at), "retried")
+        retry_after = result.retry_after
+        if retry_after is not None and retry_after.utcoffset() is None:
+            retry_after = None  # naive, against the transport contract: the backoff decides
+        when = retry_at(
+            attempts,
+            now=now,
+            jitter=float(self._jitter()),
+            base=self._backoff_base,
+            cap=self._backoff_cap,
+            retry_after=retry_after,
+        )
+        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, when), "retried")
 
     def _record(self, outcomes: Sequence[_Outcome], tally: _Tally) -> None:
         if not outcomes:
@@ -925,12 +824,11 @@ class NotificationService:
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
-        between half and all of it by the injected jitter ("equal jitter")."""
-        ceiling: dt.timedelta = min(
-            self._backoff_cap, self._backoff_base * 2 ** min(attempts - 1, 30)
+        between half and all of it by the injected jitter ("equal jitter"); see
+        :func:`~notifpolicy.retry_at`."""
+        return backoff(
+            attempts, base=self._backoff_base, cap=self._backoff_cap, jitter=float(self._jitter())
         )
-        share = min(max(float(self._jitter()), 0.0), 1.0)
-        return ceiling / 2 + ceiling / 2 * share
 
     def _destination(
         self, item: OutboxItem, settings: WorkspaceSettings | None, roster: Roster
