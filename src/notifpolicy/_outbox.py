@@ -228,14 +228,15 @@ def outbox_items(
     >>> from notifpolicy import ConversationCreated, Member, Role, Roster, WorkspaceSettings, decide
     >>> now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
     >>> event = ConversationCreated(id="e1", conversation_id="c1", subject="Refund")
-    >>> decisions = decide(event, settings=WorkspaceSettings(), roster=Roster([Member("ann")]),
-    ...                    preferences={}, now=now)
+    >>> roster = Roster([Member("ann", Role.AGENT)])
+    >>> decisions = decide(event, settings=WorkspaceSettings(), roster=roster, preferences={},
+    ...                    now=now)
     >>> for item in outbox_items(event, decisions, workspace_id="ws:1",
     ...                          settings=WorkspaceSettings(), now=now):
     ...     print(item.id, item.subject)
-    ws%3A1:e1:ann:in_app New conversation · Unassigned conversation: Refund
-    ws%3A1:e1:ann:email New conversation · Unassigned conversation: Refund
-    ws%3A1:e1:ann:push New conversation · Unassigned conversation: Refund
+    ws%3A1:e1:ann:in_app New conversation, unassigned conversation: Refund
+    ws%3A1:e1:ann:email New conversation, unassigned conversation: Refund
+    ws%3A1:e1:ann:push New conversation, unassigned conversation: Refund
     """
     problems: list[Problem] = []
     catalog = _check_catalog(catalog, language, problems)
@@ -432,8 +433,8 @@ def digest_items(
     Each email is in its recipient's ``Member.language``, else ``language``; a member language
     the catalog lacks is a problem (``roster.<id>.language``, code ``unknown_language``) and
     that member's email is in ``language``.  Each language is rendered once.  Ids are
-    ``<period key>:<member id>``; ``unsubscribe_template`` (checked, see
-    :mod:`notifpolicy._unsubscribe`) gives each email its one-click unsubscribe URL.
+    ``<period key>:<member id>``; ``unsubscribe_template`` (checked by the service) gives each
+    email its one-click unsubscribe URL.
     """
     checks: list[Problem] = []
     catalog = _check_catalog(catalog, language, checks)
@@ -562,13 +563,14 @@ def retry_at(
 ) -> dt.datetime:
     """When a delivery that failed for the ``attempts``-th time (1 for the first) is tried again.
 
-    Capped exponential backoff with equal jitter: the ceiling is ``base * 2**(attempts-1)``,
-    at most ``cap``; the wait is between half and all of it, ``ceiling/2 + ceiling/2 *
-    jitter``.  ``jitter`` is a number in ``[0, 1]`` (values outside are clamped to it); the
-    caller draws it (the core reads no randomness).  When the other side said when
-    (``retry_after``, an HTTP ``Retry-After``), that instant is used instead, but never later
-    than ``now + cap``.  Either way the result is in UTC, after ``now`` (by at least a
-    microsecond) and at most ``now + cap``.
+    Capped exponential backoff with equal jitter: the ceiling is ``base * 2**(attempts-1)``
+    (the exponent stops at 30), at most ``cap``; the wait is between half and all of it,
+    ``ceiling/2 + ceiling/2 * jitter``.  ``jitter`` is a number in ``[0, 1]`` (values outside
+    are clamped to it); the caller draws it (the core reads no randomness).  When the other
+    side said when (``retry_after``, an HTTP ``Retry-After``), that instant is used instead,
+    but never later than ``now + cap``.  Either way the result is in UTC, after ``now`` (by at
+    least a microsecond) and at most ``now + cap`` (a microsecond after ``now`` when ``cap`` is
+    zero).
 
     >>> import datetime as dt
     >>> now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
