@@ -99,9 +99,12 @@ def test_admins_save_version_goes_up_and_audit_is_written(actor):
 
 def test_audit_keys_escape_host_ids_like_every_other_key():
     result = save_workspace_settings(
-        WorkspaceSettings(), {"version": 1, "timezone": "Asia/Tokyo"}, actor=OWNER, workspace_id="ws:1",
+        WorkspaceSettings(),
+        {"version": 1, "timezone": "Asia/Tokyo"},
+        actor=OWNER,
+        workspace_id="ws:1",
         now=NOW,
-    )  # fmt: skip
+    )
     assert result.audit is not None
     assert result.audit.workspace_id == "ws:1"
     assert result.audit.key == "ws%3A1:audit:workspace_settings:v2"

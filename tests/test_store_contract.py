@@ -233,7 +233,8 @@ def test_audit_keys_of_workspace_and_member_ids_with_colons_do_not_collide(store
         store.get_preferences("a", member.id), {"version": 1, "overrides": {"mention": False}},
         actor=member, member_id=member.id, workspace_id="a", now=T0,
     )  # fmt: skip
-    assert settings.audit is not None and prefs.audit is not None
+    assert settings.audit is not None
+    assert prefs.audit is not None
     assert settings.audit.key != prefs.audit.key
     store.save_settings(settings.value, settings.audit)
     store.save_preferences(member.id, prefs.value, prefs.audit)
