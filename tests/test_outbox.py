@@ -34,7 +34,7 @@ from notifpolicy import (
     retry_at,
 )
 from notifpolicy._catchup import CatchUp, catchup_text
-from notifpolicy._outbox import backoff, catchup_items, digest_items
+from notifpolicy._outbox import ItemTexts, backoff, catchup_items, digest_items
 
 from .test_decide import MORNING, NIGHT, NOON, ROSTER, Scenario, scenarios, settings
 
@@ -209,7 +209,7 @@ def test_catchup_items_one_per_channel_with_the_catchup_text():
         "ann", MORNING, {"mention": 2}, ("c1",), (Channel.EMAIL,), (Channel.IN_APP, Channel.EMAIL),
         "ws:quiet_hours_summary:ann:2026-03-03T07:00:00+00:00",
     )  # fmt: skip
-    items = catchup_items(catchup, workspace_id="ws", now=MORNING, language="nl")
+    items = catchup_items(catchup, workspace_id="ws", now=MORNING, texts=ItemTexts(language="nl"))
     text = catchup_text(catchup, language="nl")
     assert [(i.id, i.channel) for i in items] == [
         (f"{catchup.key}:in_app", Channel.IN_APP),
@@ -221,7 +221,7 @@ def test_catchup_items_one_per_channel_with_the_catchup_text():
         for i in items
     )
     with pytest.raises(ValidationError) as caught:
-        catchup_items("x", workspace_id=None, now=NOON, language="xx")  # type: ignore[arg-type]
+        catchup_items("x", workspace_id=None, now=NOON, texts=ItemTexts(language="xx"))  # type: ignore[arg-type]
     assert [p.path for p in caught.value.problems] == ["language", "workspace_id", "catchup"]
 
 
@@ -230,10 +230,9 @@ def test_digest_items_refuse_bad_arguments_together():
         digest_items(
             None,  # type: ignore[arg-type]
             (),
-            workspace_id="ws",
-            roster=[],  # type: ignore[arg-type]
-            now="now",  # type: ignore[arg-type]
-            catalog="catalog",  # type: ignore[arg-type]
+            [],  # type: ignore[arg-type]
+            "now",  # type: ignore[arg-type]
+            ItemTexts(catalog="catalog"),  # type: ignore[arg-type]
         )
     assert [p.path for p in caught.value.problems] == ["catalog", "now", "report", "roster"]
 

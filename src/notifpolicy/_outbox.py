@@ -312,11 +312,18 @@ def _is_a(problems: list[Problem], path: str, value: object, cls: type) -> bool:
 
 
 def _check_common(workspace_id: object, now: object, problems: list[Problem]) -> None:
-    for check in (lambda: check_workspace_id(workspace_id), lambda: require_aware(now, path="now")):
-        try:
-            check()
-        except ValidationError as exc:
-            problems.extend(exc.problems)
+    try:
+        check_workspace_id(workspace_id)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    _check_now(now, problems)
+
+
+def _check_now(now: object, problems: list[Problem]) -> None:
+    try:
+        require_aware(now, path="now")
+    except ValidationError as exc:
+        problems.extend(exc.problems)
 
 
 def _check_item_arguments(
@@ -380,20 +387,26 @@ def _member_text(
     return subject, "\n".join(lines) + "\n"
 
 
+@attrs.frozen
+class ItemTexts:
+    """How a service renders the items it makes: its catalog and language, and the host's
+    templates (the digest's one-click unsubscribe URL, checked by the service)."""
+
+    catalog: MessageCatalog = attrs.field(factory=MessageCatalog.default)
+    language: str = "en"
+    unsubscribe_template: str | None = None
+
+
 def catchup_items(
-    catchup: CatchUp,
-    *,
-    workspace_id: str,
-    now: dt.datetime,
-    catalog: MessageCatalog | None = None,
-    language: str = "en",
+    catchup: CatchUp, *, workspace_id: str, now: dt.datetime, texts: ItemTexts = ItemTexts()
 ) -> tuple[OutboxItem, ...]:
     """One member's catch-up as outbox items, one per channel it goes to, due at ``now``.
 
     Ids are ``<catch-up key>:<channel>``; subject and text are :func:`catchup_text`.
     """
     problems: list[Problem] = []
-    catalog = _check_catalog(catalog, language, problems)
+    catalog = _check_catalog(texts.catalog, texts.language, problems)
+    language = texts.language
     _check_common(workspace_id, now, problems)
     _is_a(problems, "catchup", catchup, CatchUp)
     if problems:
@@ -419,26 +432,24 @@ def catchup_items(
 def digest_items(
     report: DigestReport,
     decisions: Iterable[Decision],
-    *,
-    workspace_id: str,
     roster: Roster,
     now: dt.datetime,
-    catalog: MessageCatalog | None = None,
-    language: str = "en",
-    unsubscribe_template: str | None = None,
+    texts: ItemTexts,
 ) -> tuple[tuple[OutboxItem, ...], tuple[NotifPolicyError, ...]]:
     """A digest's outbox items (one email per delivered email decision, due at ``now``) and
     the problems met making them.
 
-    Each email is in its recipient's ``Member.language``, else ``language``; a member language
-    the catalog lacks is a problem (``roster.<id>.language``, code ``unknown_language``) and
-    that member's email is in ``language``.  Each language is rendered once.  Ids are
-    ``<period key>:<member id>``; ``unsubscribe_template`` (checked by the service) gives each
-    email its one-click unsubscribe URL.
+    Each email is in its recipient's ``Member.language``, else ``texts.language``; a member
+    language the catalog lacks is a problem (``roster.<id>.language``, code
+    ``unknown_language``) and that member's email is in ``texts.language``.  Each language is
+    rendered once.  The items belong to the report's period's workspace, due at ``now``.  Ids
+    are ``<period key>:<member id>``; ``texts.unsubscribe_template`` gives each email its
+    one-click unsubscribe URL.
     """
     checks: list[Problem] = []
-    catalog = _check_catalog(catalog, language, checks)
-    _check_common(workspace_id, now, checks)
+    catalog = _check_catalog(texts.catalog, texts.language, checks)
+    language, unsubscribe_template = texts.language, texts.unsubscribe_template
+    _check_now(now, checks)
     _is_a(checks, "report", report, DigestReport)
     _is_a(checks, "roster", roster, Roster)
     if checks:
@@ -459,7 +470,7 @@ def digest_items(
         items.append(
             OutboxItem(
                 id=f"{report.period.key}:{key_part(member_id)}",
-                workspace_id=workspace_id,
+                workspace_id=report.period.workspace_id,
                 event_id=report.period.key,
                 conversation_id=None,
                 recipient=member_id,

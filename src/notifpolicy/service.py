@@ -63,6 +63,7 @@ from notifpolicy._kinds import (
 from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     Delivery,
+    ItemTexts,
     OutboxItem,
     OutboxMark,
     OutboxStatus,
@@ -232,10 +233,12 @@ class NotificationService:
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
         self._url_template = conversation_url_template
-        self._unsubscribe = (
+        self._texts = ItemTexts(
+            self._catalog,
+            language,
             None
             if digest_unsubscribe_url_template is None
-            else unsubscribe.check_template(digest_unsubscribe_url_template)
+            else unsubscribe.check_template(digest_unsubscribe_url_template),
         )
         # Checked once (a bad entry fails here, not at the first save); kept as the allowed set.
         self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
@@ -303,6 +306,16 @@ class NotificationService:
             tally.errors.append(exc)
         return settings, roster, preferences
 
+    def _decide(self, event: Event, facts: _Facts) -> tuple[Decision, ...]:
+        return decide(
+            event,
+            settings=facts.settings,
+            roster=facts.roster,
+            preferences=facts.preferences,
+            now=facts.now,
+            kinds=self._kinds,
+        )
+
     def _open_conversations(self) -> list[ConversationState]:
         if self._conversations is None:
             return []
@@ -324,14 +337,7 @@ class NotificationService:
         settings, roster, preferences = self._facts(tally)
         if settings is None or preferences is None:
             raise tally.errors[0]  # nothing can be decided without them
-        decisions = decide(
-            event,
-            settings=settings,
-            roster=roster,
-            preferences=preferences,
-            now=at,
-            kinds=self._kinds,
-        )
+        decisions = self._decide(event, _Facts(at, settings, roster, preferences))
         # An id handled before with other content is reported, not silently merged: the
         # ledger keeps one key per event id and one per (id, content).  Read first (cheap);
         # the keys are written only the first time an event (or its content) is seen.
@@ -402,9 +408,10 @@ class NotificationService:
         tally = _Tally()
         settings, roster, preferences = self._facts(tally)
         if settings is not None and preferences is not None:
+            facts = _Facts(at, settings, roster, preferences)
             for phase in (self._escalate, self._catch_up, self._send_digests):
                 try:
-                    phase(at, settings, roster, preferences, tally)
+                    phase(facts, tally)
                 except NotifPolicyError as exc:
                     # One bad conversation state from the host must not stop every delivery.
                     tally.errors.append(exc)
@@ -413,14 +420,8 @@ class NotificationService:
         self._log_errors(tally)
         return tally.report()
 
-    def _escalate(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _escalate(self, facts: _Facts, tally: _Tally) -> None:
+        now, settings = facts.now, facts.settings
         conversations = self._open_conversations()
         if not conversations:
             return
@@ -437,14 +438,7 @@ class NotificationService:
             if escalation.key in taken:
                 continue
             event = self._escalation_event(escalation, by_id[escalation.conversation_id])
-            decisions = decide(
-                event,
-                settings=settings,
-                roster=roster,
-                preferences=preferences,
-                now=now,
-                kinds=self._kinds,
-            )
+            decisions = self._decide(event, facts)
             items = self._items(event, decisions, settings, now)
             if self._store.claim(escalation.key, items):
                 self._claimed("escalation", escalation.key, len(items))
@@ -457,14 +451,8 @@ class NotificationService:
             return SlaBreached(id=escalation.key, conversation_id=state.id, assignee=state.assignee)
         return EscalationDue(id=escalation.key, conversation_id=state.id, kind=escalation.kind)
 
-    def _catch_up(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _catch_up(self, facts: _Facts, tally: _Tally) -> None:
+        now = facts.now
         since = now - _CATCHUP_LOOKBACK
         until = now + _ONE_US
         if self._caught_up_until is not None:
@@ -485,19 +473,11 @@ class NotificationService:
             taken = self._store.claimed(set(keys))
             held = [i for i, key in zip(held, keys, strict=True) if key not in taken]
         if held:
-            self._summarize(held, now, settings, roster, preferences, tally)
+            self._summarize(held, facts, tally)
         settled = until - _LATE_HELD
         self._caught_up_until = max(settled, self._caught_up_until or settled)
 
-    def _summarize(
-        self,
-        held: Sequence[OutboxItem],
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _summarize(self, held: Sequence[OutboxItem], facts: _Facts, tally: _Tally) -> None:
         decisions = []
         for item in held:
             try:
@@ -513,10 +493,10 @@ class NotificationService:
         catchups = build_catchups(
             decisions,
             workspace_id=self.workspace_id,
-            settings=settings,
-            roster=roster,
-            preferences=preferences,
-            now=now,
+            settings=facts.settings,
+            roster=facts.roster,
+            preferences=facts.preferences,
+            now=facts.now,
             kinds=self._kinds,
         )
         taken = self._store.claimed(c.key for c in catchups)
@@ -524,11 +504,7 @@ class NotificationService:
             if catchup.key in taken:
                 continue
             items = catchup_items(
-                catchup,
-                workspace_id=self.workspace_id,
-                now=now,
-                catalog=self._catalog,
-                language=self._language,
+                catchup, workspace_id=self.workspace_id, now=facts.now, texts=self._texts
             )
             if self._store.claim(catchup.key, items):
                 self._claimed("catch-up", catchup.key, len(items))
@@ -537,14 +513,8 @@ class NotificationService:
     def _digest_schedules(self, settings: WorkspaceSettings) -> list[DailyDigest | WeeklyDigest]:
         return [d for d in (settings.digests.daily, settings.digests.weekly) if d.enabled]
 
-    def _send_digests(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _send_digests(self, facts: _Facts, tally: _Tally) -> None:
+        now, settings = facts.now, facts.settings
         if self._digests is None:
             return
         zone = settings.zone
@@ -573,24 +543,8 @@ class NotificationService:
                 records, period=period, settings=settings, previous_period=previous, skipped=skipped
             )
             event = DigestReady(id=period.key, kind=period.kind)
-            decisions = decide(
-                event,
-                settings=settings,
-                roster=roster,
-                preferences=preferences,
-                now=now,
-                kinds=self._kinds,
-            )
-            items, problems = digest_items(
-                report,
-                decisions,
-                workspace_id=self.workspace_id,
-                roster=roster,
-                now=now,
-                catalog=self._catalog,
-                language=self._language,
-                unsubscribe_template=self._unsubscribe,
-            )
+            decisions = self._decide(event, facts)
+            items, problems = digest_items(report, decisions, facts.roster, now, self._texts)
             if self._store.claim(period.key, items):
                 self._claimed("digest", period.key, len(items))
                 tally.errors.extend(problems)
@@ -985,6 +939,16 @@ class NotificationService:
         if result.audit is not None:
             self._store.save_preferences(member_id, result.value, result.audit)
         return result
+
+
+@attrs.frozen
+class _Facts:
+    """What one ``handle`` or ``tick`` decides with: read once, for one instant."""
+
+    now: dt.datetime
+    settings: WorkspaceSettings
+    roster: Roster
+    preferences: Mapping[str, MemberPreferences]
 
 
 @attrs.frozen
