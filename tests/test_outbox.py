@@ -33,6 +33,7 @@ from notifpolicy import (
     outbox_items,
     retry_at,
 )
+from notifpolicy import _outbox as outbox_module
 from notifpolicy._catchup import CatchUp, catchup_text
 from notifpolicy._outbox import ItemTexts, backoff, catchup_items, digest_items
 
@@ -131,6 +132,20 @@ def test_texts_follow_the_language_and_catalog():
     # Another catalog with the same language is not served from the first one's titles.
     _, items = items_for(event, settings(webhook=False), NOON)
     assert items[0].subject == "New conversation"
+
+
+def test_the_title_cache_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(outbox_module, "_TITLE_LIMIT", 1)
+    monkeypatch.setattr(outbox_module, "_TITLES", {})
+    created = ConversationCreated(id="e1", conversation_id="c1")
+    mention = MemberMentioned(id="e2", conversation_id="c1", author_id="ann", mentioned=["bo"])
+    _, first = items_for(created, settings(webhook=False), NOON)
+    _, second = items_for(mention, settings(webhook=False), NOON)
+    assert len(outbox_module._TITLES) == 1
+    assert (first[0].subject, second[0].subject) == (
+        "New conversation, unassigned conversation",
+        "Mention",
+    )
 
 
 def test_bad_arguments_are_reported_together():
