@@ -41,7 +41,7 @@ from notifpolicy._decision import (
     Decision,
     Outcome,
     Ruling,
-    append_trusted_decisions,
+    trusted_decisions,
     trusted_ruling,
 )
 from notifpolicy._events import (
@@ -555,14 +555,13 @@ def test_the_engine_builds_decisions_equal_to_the_checked_constructor():
         assert hash(rebuilt) == hash(d)
         assert repr(rebuilt) == repr(d)
     ruling = Ruling(Channel.EMAIL, "e", "c", ("mention",), Outcome.DELIVER)
-    out: list[Decision] = []
-    append_trusted_decisions(out, "ann", (ruling, ruling))
-    assert out == [Decision("ann", ruling)] * 2
     slack = Ruling(Channel.SLACK, "e", "c", ("new_conversation",), Outcome.DELIVER)
-    append_trusted_decisions(out, SLACK_CHANNEL, ())
-    append_trusted_decisions(out, SLACK_CHANNEL, [slack])
-    assert out[2:] == [Decision("slack", slack)]
+    out = trusted_decisions(["ann", "bo", SLACK_CHANNEL], [(ruling, ruling), (), [slack]])
+    assert out == (Decision("ann", ruling), Decision("ann", ruling), Decision("slack", slack))
     assert out[2].recipient is SLACK_CHANNEL
+    assert trusted_decisions([], []) == ()
+    with pytest.raises(ValueError, match="zip"):
+        trusted_decisions(["ann"], [])
 
 
 def test_decision_round_trips_through_its_storage_form():

@@ -57,8 +57,9 @@ from notifpolicy._decision import (  # the hot loop builds decisions without att
     SLACK_CHANNEL,
     Decision,
     Outcome,
+    Recipient,
     Ruling,
-    append_trusted_decisions,
+    trusted_decisions,
     trusted_ruling,
 )
 from notifpolicy._errors import Problem, ValidationError, quote
@@ -587,13 +588,14 @@ def decide(
         problems = _input_problems(event, settings, roster, preferences, kinds)
         return ValidationError(problems or [_not_preferences(member_id, value)])
 
-    out = _member_decisions(
+    groups = _member_decisions(
         plan, quiet, rulings, members, everyone, by_id, get_prefs, bad_preferences
     )
     slack = plan.slack[quiet]
     if slack is not None:
-        append_trusted_decisions(out, SLACK_CHANNEL, (rulings.of(slack),))
-    return tuple(out)
+        groups[0].append(SLACK_CHANNEL)
+        groups[1].append((rulings.of(slack),))
+    return trusted_decisions(*groups)
 
 
 def _member_decisions(
@@ -605,9 +607,13 @@ def _member_decisions(
     by_id: dict[str, int],
     get_prefs: Callable[[str, object], object],
     bad_preferences: Callable[[str, object], ValidationError],
-) -> list[Decision]:
+) -> tuple[list[Recipient], list[tuple[Ruling, ...]]]:
     """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER."""
-    out: list[Decision] = []
+    # Two parallel lists (recipients, their rulings) rather than one of pairs: a pair per member
+    # would cost an allocation.
+    recipients: list[Recipient] = []
+    theirs_all: list[tuple[Ruling, ...]] = []
+    add_recipient, add_rulings = recipients.append, theirs_all.append
     admins = plan.admins
     # Members without overrides for these kinds share their rulings by (kinds, channels), and
     # consecutive members usually share them (the same kinds, the same channels).
@@ -641,5 +647,6 @@ def _member_decisions(
                 found = shared[(mask, offered)] = rulings.all(plan.template(quiet, mask, offered))
             theirs = found
             last = (mask, offered, theirs)
-        append_trusted_decisions(out, member_id, theirs)
-    return out
+        add_recipient(member_id)
+        add_rulings(theirs)
+    return recipients, theirs_all

@@ -162,7 +162,7 @@ class Decision:
     ruling: Ruling
 
     def __attrs_post_init__(self) -> None:
-        # `decide` builds its decisions without this check (see `append_trusted_decisions`):
+        # `decide` builds its decisions without this check (see `trusted_decisions`):
         # they are consistent by construction.  Decisions built by hand are checked.
         recipient: object = self.recipient
         ruling: object = self.ruling
@@ -344,22 +344,26 @@ def trusted_ruling(
     return ruling
 
 
-def append_trusted_decisions(
-    out: list[Decision], recipient: Recipient, rulings: Iterable[Ruling]
-) -> None:
-    """Append to ``out`` one decision per ruling for ``recipient``, without the check.
+def trusted_decisions(
+    recipients: Iterable[Recipient], rulings: Iterable[Iterable[Ruling]]
+) -> tuple[Decision, ...]:
+    """One decision per recipient and each of its rulings (``rulings`` runs parallel to
+    ``recipients``), in order, without the check.
 
     Each is equal to ``Decision(recipient, ruling)``.  The caller guarantees what the check
-    would: ``recipient`` is :data:`SLACK_CHANNEL` itself for a Slack ruling and a member id
-    otherwise.  One call per recipient, so that the per-decision cost stays one allocation.
+    would: the recipient is :data:`SLACK_CHANNEL` itself for a Slack ruling and a member id
+    otherwise.  One call per ``decide``, so that a decision costs one allocation and no call.
     """
+    out: list[Decision] = []
     append = out.append
     new, set_recipient, set_ruling = _NEW, _SET_RECIPIENT, _SET_RULING
-    for ruling in rulings:
-        decision = new(Decision)
-        set_recipient(decision, recipient)
-        set_ruling(decision, ruling)
-        append(decision)
+    for recipient, theirs in zip(recipients, rulings, strict=True):
+        for ruling in theirs:
+            decision = new(Decision)
+            set_recipient(decision, recipient)
+            set_ruling(decision, ruling)
+            append(decision)
+    return tuple(out)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
