@@ -41,7 +41,8 @@ from notifpolicy._decision import (
     Decision,
     Outcome,
     Ruling,
-    _fast_decision,
+    trusted_decisions,
+    trusted_ruling,
 )
 from notifpolicy._events import (
     ConversationCreated,
@@ -554,7 +555,13 @@ def test_the_engine_builds_decisions_equal_to_the_checked_constructor():
         assert hash(rebuilt) == hash(d)
         assert repr(rebuilt) == repr(d)
     ruling = Ruling(Channel.EMAIL, "e", "c", ("mention",), Outcome.DELIVER)
-    assert _fast_decision("ann", ruling) == Decision("ann", ruling)
+    slack = Ruling(Channel.SLACK, "e", "c", ("new_conversation",), Outcome.DELIVER)
+    out = trusted_decisions(["ann", "bo", SLACK_CHANNEL], [(ruling, ruling), (), [slack]])
+    assert out == (Decision("ann", ruling), Decision("ann", ruling), Decision("slack", slack))
+    assert out[2].recipient is SLACK_CHANNEL
+    assert trusted_decisions([], []) == ()
+    with pytest.raises(ValueError, match="zip"):
+        trusted_decisions(["ann"], [])
 
 
 def test_decision_round_trips_through_its_storage_form():
@@ -682,6 +689,21 @@ Scenario = tuple[Event, WorkspaceSettings, Roster, dict[str, MemberPreferences],
 def decide_all(scenario: Scenario) -> tuple[Decision, ...]:
     event, s, roster, p, now = scenario
     return decide(event, settings=s, roster=roster, preferences=p, now=now)
+
+
+@given(scenarios())
+def test_trusted_construction_equals_the_checked_constructors(scenario):
+    """`decide` builds without attrs' checks: what it builds passes them and is equal."""
+    for d in decide_all(scenario):
+        r = d.ruling
+        fields = (r.channel, r.event_id, r.conversation_id, r.kinds, r.outcome, r.reasons,
+                  r.deliver_at, r.held_until)  # fmt: skip
+        checked = Decision(d.recipient, Ruling(*fields))
+        assert checked == d
+        assert hash(checked) == hash(d)
+        assert repr(checked) == repr(d)
+        assert trusted_ruling(*fields) == checked.ruling
+        assert type(d.recipient) is type(checked.recipient)
 
 
 @given(scenarios())

@@ -8,10 +8,11 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from notifpolicy import (
+    AuditEntry,
     ConflictError,
     FieldChange,
     Member,
@@ -94,6 +95,52 @@ def test_admins_save_version_goes_up_and_audit_is_written(actor):
         FieldChange("slack.webhook_url", None, "<redacted>"),
     )
     assert "SECRETTOKEN" not in repr(audit)
+
+
+def test_audit_keys_escape_host_ids_like_every_other_key():
+    result = save_workspace_settings(
+        WorkspaceSettings(),
+        {"version": 1, "timezone": "Asia/Tokyo"},
+        actor=OWNER,
+        workspace_id="ws:1",
+        now=NOW,
+    )
+    assert result.audit is not None
+    assert result.audit.workspace_id == "ws:1"
+    assert result.audit.key == "ws%3A1:audit:workspace_settings:v2"
+    prefs = save_member_preferences(
+        MemberPreferences(), {"version": 1, "overrides": {"mention": False}},
+        actor=Member("a:b%", Role.AGENT), member_id="a:b%", workspace_id="ws:1", now=NOW,
+    )  # fmt: skip
+    assert prefs.audit is not None
+    assert prefs.audit.target == "member_preferences:a:b%"
+    assert prefs.audit.key == "ws%3A1:audit:member_preferences:a%3Ab%25:v2"
+
+
+# Ids made of the key's own words and separators: a key that did not escape them would let
+# ("a:audit:member_preferences:b", settings) and ("a", preferences of "b:audit:workspace_settings")
+# share a key.
+_IDS = st.lists(
+    st.sampled_from(["a", "b", ":", "%", "%3A", "audit", "v1", "workspace_settings",
+                     "member_preferences"]),
+    min_size=1,
+    max_size=6,
+).map("".join)  # fmt: skip
+_TARGETS = st.one_of(
+    st.just("workspace_settings"), _IDS.map(lambda member: f"member_preferences:{member}")
+)
+
+
+@given(st.tuples(_IDS, _TARGETS, st.integers(1, 3)), st.tuples(_IDS, _TARGETS, st.integers(1, 3)))
+@example(
+    ("a:audit:member_preferences:b", "workspace_settings", 2),
+    ("a", "member_preferences:b:audit:workspace_settings", 2),
+)
+def test_two_audit_entries_share_a_key_only_when_they_are_the_same_change(one, two):
+    def key(workspace_id: str, target: str, version: int) -> str:
+        return AuditEntry(workspace_id, "olga", NOW, target, version - 1, version, ()).key
+
+    assert (key(*one) == key(*two)) == (one == two)
 
 
 def test_agent_gets_permission_denied_even_for_an_invalid_draft():

@@ -20,7 +20,7 @@ from notifpolicy import (
     ValidationError,
     render_digest,
 )
-from notifpolicy import service as service_module
+from notifpolicy import _outbox as outbox_module
 from notifpolicy._digest_figures import ConversationRecord, Reply
 from notifpolicy._events import MemberMentioned
 from notifpolicy.adapters.smtp import SmtpTransport
@@ -82,8 +82,9 @@ def test_each_member_reads_the_digest_in_their_language(store, monkeypatch):  # 
         rendered.append(str(kwargs["language"]))
         return render_digest(*args, **kwargs)
 
-    # The real renderer, counted: one rendering per language, not per member.
-    monkeypatch.setattr(service_module, "render_digest", counting)
+    # The real renderer, counted: one rendering per language, not per member.  The service
+    # makes digest items with `notifpolicy._outbox.digest_items`, which renders.
+    monkeypatch.setattr(outbox_module, "render_digest", counting)
     report = w.service.tick(now=MONDAY_NINE)
     assert [p.kind for p in report.digests] == ["weekly_report"]
     assert report.errors == ()

@@ -241,3 +241,43 @@ def _item(n: int) -> OutboxItem:
         ("mention",),
         dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC),
     )
+
+
+def test_audit_rows_with_the_old_unescaped_key_are_read_with_the_new_ones(tmp_path: Path):
+    """Earlier versions wrote audit keys without escaping the workspace id (``ws:1:audit:...``).
+    The key is only written (unique), never read: old and new rows read back in order."""
+    path = tmp_path / "audit.sqlite3"
+    store = SqliteStore(path)
+    first = save_workspace_settings(
+        store.get_settings("ws:1"),
+        {"version": 1, "timezone": "Asia/Tokyo"},
+        actor=Member("olga", Role.OWNER),
+        workspace_id="ws:1",
+        now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+    )
+    assert first.audit is not None
+    store.save_settings(first.value, first.audit)
+    # Rewrite the row's key as the old code wrote it (the log is append-only: the test drops
+    # the trigger for this surgery on the raw file).
+    with closing(sqlite3.connect(path)) as raw, raw:
+        assert raw.execute("SELECT key FROM audit").fetchall() == [
+            ("ws%3A1:audit:workspace_settings:v2",)
+        ]
+        raw.execute("DROP TRIGGER audit_no_update")
+        raw.execute("UPDATE audit SET key = 'ws:1:audit:workspace_settings:v2'")
+    second = save_workspace_settings(
+        store.get_settings("ws:1"),
+        {"version": 2, "timezone": "Europe/Amsterdam"},
+        actor=Member("olga", Role.OWNER),
+        workspace_id="ws:1",
+        now=dt.datetime(2026, 3, 3, tzinfo=dt.UTC),
+    )
+    assert second.audit is not None
+    store.save_settings(second.value, second.audit)
+    assert store.audit_entries("ws:1") == (first.audit, second.audit)
+    store.close()
+    with closing(sqlite3.connect(path)) as raw:
+        assert raw.execute("SELECT key FROM audit ORDER BY seq").fetchall() == [
+            ("ws:1:audit:workspace_settings:v2",),
+            ("ws%3A1:audit:workspace_settings:v3",),
+        ]

@@ -220,6 +220,28 @@ def test_settings_default_save_conflict_and_audit(store):
     assert "SECRET" not in repr(store.audit_entries("ws"))
 
 
+def test_audit_keys_of_workspace_and_member_ids_with_colons_do_not_collide(store):
+    # Unescaped, both entries' keys were "a:audit:member_preferences:b:audit:workspace_settings:v2"
+    # and the audit tables' unique key refused the second save.
+    odd = "a:audit:member_preferences:b"
+    settings = save_workspace_settings(
+        store.get_settings(odd), {"version": 1, "timezone": "Asia/Tokyo"}, actor=ADMIN,
+        workspace_id=odd, now=T0,
+    )  # fmt: skip
+    member = Member("b:audit:workspace_settings", Role.AGENT)
+    prefs = save_member_preferences(
+        store.get_preferences("a", member.id), {"version": 1, "overrides": {"mention": False}},
+        actor=member, member_id=member.id, workspace_id="a", now=T0,
+    )  # fmt: skip
+    assert settings.audit is not None
+    assert prefs.audit is not None
+    assert settings.audit.key != prefs.audit.key
+    store.save_settings(settings.value, settings.audit)
+    store.save_preferences(member.id, prefs.value, prefs.audit)
+    assert store.audit_entries(odd) == (settings.audit,)
+    assert store.audit_entries("a") == (prefs.audit,)
+
+
 def test_settings_version_must_match_the_audit(store):
     result = save_workspace_settings(
         WorkspaceSettings(),

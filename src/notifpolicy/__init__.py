@@ -169,6 +169,8 @@ from notifpolicy._outbox import (
     SendResult,
     SendStatus,
     WakeUp,
+    outbox_items,
+    retry_at,
 )
 from notifpolicy._permissions import Permission, allowed, authorize, settings_view
 from notifpolicy._preferences import (
@@ -310,10 +312,12 @@ __all__ = [
     "explain_decision",
     "merge_patch",
     "next_check_at",
+    "outbox_items",
     "period_figures",
     "period_totals",
     "preference_matrix",
     "render_digest",
+    "retry_at",
     "save_member_preferences",
     "save_workspace_settings",
     "settings_view",

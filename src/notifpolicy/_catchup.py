@@ -36,7 +36,14 @@ from notifpolicy._roster import Roster
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
-__all__ = ["CATCHUP_KIND", "CatchUp", "build_catchups", "catchup_key", "catchup_text"]
+__all__ = [
+    "CATCHUP_KIND",
+    "CatchUp",
+    "build_catchups",
+    "catchup_key",
+    "catchup_text",
+    "is_summarized",
+]
 
 CATCHUP_KIND = "quiet_hours_summary"
 UTC = dt.UTC
@@ -81,7 +88,8 @@ class CatchUp:
         return sum(self.counts.values())
 
 
-def _is_summarized(d: Decision) -> bool:
+def is_summarized(d: Decision) -> bool:
+    """Whether quiet hours held ``d`` for its member's catch-up (``summarize`` mode)."""
     return d.outcome is Outcome.SUPPRESS and any(
         r.code is ReasonCode.QUIET_HOURS_SUMMARIZE for r in d.reasons
     )
@@ -217,7 +225,7 @@ def _periods(
         member_id, until = d.member_id, d.held_until
         if now is None or member_id is None or until is None or until > now:
             continue  # Slack, not held, or the period is not over
-        if _is_summarized(d):  # else held in another mode
+        if is_summarized(d):  # else held in another mode
             periods.setdefault((until, member_id), _Period()).add(d)
     return periods
 

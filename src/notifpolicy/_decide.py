@@ -52,17 +52,15 @@ from typing import TypeVar
 
 import attrs
 
-from notifpolicy._decision import (  # the hot loop builds decisions without attrs' __init__
-    _NEW,
-    _SET_RECIPIENT,
-    _SET_RULING,
+from notifpolicy._decision import (  # the hot loop builds decisions without attrs' checks
     CHANNEL_ORDER,
     SLACK_CHANNEL,
     Decision,
     Outcome,
+    Recipient,
     Ruling,
-    _fast_decision,
-    unchecked_ruling,
+    trusted_decisions,
+    trusted_ruling,
 )
 from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._events import Event
@@ -402,7 +400,7 @@ class _Rulings:
         found = self.made.get(shape)
         if found is None:
             held_until = self.until if shape.held else None
-            found = self.made[shape] = unchecked_ruling(
+            found = self.made[shape] = trusted_ruling(
                 shape.channel,
                 self.event_id,
                 self.conversation_id,
@@ -590,13 +588,14 @@ def decide(
         problems = _input_problems(event, settings, roster, preferences, kinds)
         return ValidationError(problems or [_not_preferences(member_id, value)])
 
-    out = _member_decisions(
+    groups = _member_decisions(
         plan, quiet, rulings, members, everyone, by_id, get_prefs, bad_preferences
     )
     slack = plan.slack[quiet]
     if slack is not None:
-        out.append(_fast_decision(SLACK_CHANNEL, rulings.of(slack)))
-    return tuple(out)
+        groups[0].append(SLACK_CHANNEL)
+        groups[1].append((rulings.of(slack),))
+    return trusted_decisions(*groups)
 
 
 def _member_decisions(
@@ -608,12 +607,14 @@ def _member_decisions(
     by_id: dict[str, int],
     get_prefs: Callable[[str, object], object],
     bad_preferences: Callable[[str, object], ValidationError],
-) -> list[Decision]:
+) -> tuple[list[Recipient], list[tuple[Ruling, ...]]]:
     """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER."""
-    out: list[Decision] = []
-    append = out.append
+    # Two parallel lists (recipients, their rulings) rather than one of pairs: a pair per member
+    # would cost an allocation.
+    recipients: list[Recipient] = []
+    theirs_all: list[tuple[Ruling, ...]] = []
+    add_recipient, add_rulings = recipients.append, theirs_all.append
     admins = plan.admins
-    new, set_recipient, set_ruling = _NEW, _SET_RECIPIENT, _SET_RULING
     # Members without overrides for these kinds share their rulings by (kinds, channels), and
     # consecutive members usually share them (the same kinds, the same channels).
     shared: dict[tuple[int, frozenset[Channel]], tuple[Ruling, ...]] = {}
@@ -646,9 +647,6 @@ def _member_decisions(
                 found = shared[(mask, offered)] = rulings.all(plan.template(quiet, mask, offered))
             theirs = found
             last = (mask, offered, theirs)
-        for ruling in theirs:
-            decision = new(Decision)
-            set_recipient(decision, member_id)
-            set_ruling(decision, ruling)
-            append(decision)
-    return out
+        add_recipient(member_id)
+        add_rulings(theirs)
+    return recipients, theirs_all

@@ -22,6 +22,12 @@ import attrs
 
 from notifpolicy._errors import ValidationError
 from notifpolicy._keys import key_part, parse_key_part
+from notifpolicy._kinds import (  # the names are defined with the other kinds; exported here too
+    ESCALATION_KINDS,
+    KIND_FIRST_RESPONSE,
+    KIND_SLA_BREACH,
+    KIND_UNASSIGNED,
+)
 from notifpolicy._timeutil import require_aware
 
 __all__ = [
@@ -33,12 +39,6 @@ __all__ = [
     "RULE_UNASSIGNED",
     "EscalationKey",
 ]
-
-KIND_UNASSIGNED = "escalation_unassigned"
-KIND_FIRST_RESPONSE = "escalation_first_response"
-KIND_SLA_BREACH = "sla_breach"
-ESCALATION_KINDS = frozenset({KIND_UNASSIGNED, KIND_FIRST_RESPONSE, KIND_SLA_BREACH})
-"""The kinds an escalation can deliver: the two admin alerts and the members' SLA breach."""
 
 # The rule's word in a key: which clock the key belongs to.
 RULE_UNASSIGNED = "unassigned"

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import attrs
 
 from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._kinds import ADMIN_ESCALATION_KINDS, DIGEST_KINDS, KIND_SLA_BREACH
 from notifpolicy._values import is_encodable
 
 __all__ = [
@@ -200,9 +201,6 @@ class MemberMentioned(_ConversationEvent):
         _check_ids(problems, "event.mentioned", self.mentioned)
 
 
-ESCALATION_KIND_NAMES = ("escalation_unassigned", "escalation_first_response")
-
-
 @attrs.frozen(kw_only=True)
 class EscalationDue(_ConversationEvent):
     """An escalation became due (from ``due(...)``): ``escalation_unassigned`` or
@@ -216,7 +214,7 @@ class EscalationDue(_ConversationEvent):
 
     def _check(self, problems: list[Problem]) -> None:
         super()._check(problems)
-        _check_kind(problems, self.kind, ESCALATION_KIND_NAMES)
+        _check_kind(problems, self.kind, ADMIN_ESCALATION_KINDS)
 
 
 @attrs.frozen(kw_only=True)
@@ -238,9 +236,6 @@ class SlaBreached(_ConversationEvent):
         _check_id(problems, "event.assignee", self.assignee, optional=True)
 
 
-DIGEST_KIND_NAMES = ("daily_summary", "weekly_report")
-
-
 @attrs.frozen(kw_only=True)
 class DigestReady(Event):
     """A digest is ready to send: ``daily_summary`` or ``weekly_report`` (no conversation)."""
@@ -253,7 +248,7 @@ class DigestReady(Event):
 
     def _check(self, problems: list[Problem]) -> None:
         super()._check(problems)
-        _check_kind(problems, self.kind, DIGEST_KIND_NAMES)
+        _check_kind(problems, self.kind, DIGEST_KINDS)
 
 
 @attrs.frozen(kw_only=True)
@@ -311,4 +306,4 @@ _CREATED = ("new_conversation",)
 _CREATED_UNASSIGNED = ("new_conversation", "unassigned_conversation")
 _UNASSIGNED = ("unassigned_conversation",)
 _MENTION = ("mention",)
-_SLA_BREACH = ("sla_breach",)
+_SLA_BREACH = (KIND_SLA_BREACH,)

@@ -17,7 +17,15 @@ from notifpolicy._errors import Problem, ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 
 __all__ = [
+    "ADMIN_ESCALATION_KINDS",
     "BUILTIN_KINDS",
+    "DIGEST_KINDS",
+    "ESCALATION_KINDS",
+    "KIND_DAILY_SUMMARY",
+    "KIND_FIRST_RESPONSE",
+    "KIND_SLA_BREACH",
+    "KIND_UNASSIGNED",
+    "KIND_WEEKLY_REPORT",
     "MEMBER_CHANNELS",
     "Channel",
     "Kind",
@@ -70,6 +78,22 @@ class SlackEvent(enum.Enum):
     UNASSIGNED = "unassigned"
     ESCALATION = "escalation"
 
+
+# The built-in kinds the library itself raises events for, and their groups: each name is
+# spelled here once, and the table of built-ins below, the events, the escalation keys and the
+# service use these.
+KIND_UNASSIGNED = "escalation_unassigned"
+KIND_FIRST_RESPONSE = "escalation_first_response"
+KIND_SLA_BREACH = "sla_breach"
+KIND_DAILY_SUMMARY = "daily_summary"
+KIND_WEEKLY_REPORT = "weekly_report"
+
+ADMIN_ESCALATION_KINDS = (KIND_UNASSIGNED, KIND_FIRST_RESPONSE)
+"""The kinds of an ``EscalationDue`` event: the admins' two alerts, in this order."""
+ESCALATION_KINDS = frozenset({*ADMIN_ESCALATION_KINDS, KIND_SLA_BREACH})
+"""The kinds an escalation can deliver: the two admin alerts and the members' SLA breach."""
+DIGEST_KINDS = (KIND_DAILY_SUMMARY, KIND_WEEKLY_REPORT)
+"""The kinds of a ``DigestReady`` event: the daily summary and the weekly report."""
 
 # Workspace switches a kind may hang on (see `Kind.switch`): dotted paths of boolean settings.
 KIND_SWITCHES = frozenset(
@@ -144,17 +168,17 @@ def _builtin_kinds() -> tuple[Kind, ...]:
              slack_event=SlackEvent.NEW_CONVERSATION),
         Kind("unassigned_conversation", Recipients.ALL_MEMBERS, overridable=True,
              slack_event=SlackEvent.UNASSIGNED),
-        Kind("sla_breach", Recipients.ASSIGNEE_OR_ALL, overridable=True),
+        Kind(KIND_SLA_BREACH, Recipients.ASSIGNEE_OR_ALL, overridable=True),
         Kind("mention", Recipients.MENTIONED, overridable=True),
         # Escalation rules are workspace-wide: members cannot override them.
-        Kind("escalation_unassigned", Recipients.ADMINS, overridable=False, critical=True,
+        Kind(KIND_UNASSIGNED, Recipients.ADMINS, overridable=False, critical=True,
              slack_event=SlackEvent.ESCALATION, switch="escalation.unassigned.enabled"),
-        Kind("escalation_first_response", Recipients.ADMINS, overridable=False, critical=True,
+        Kind(KIND_FIRST_RESPONSE, Recipients.ADMINS, overridable=False, critical=True,
              slack_event=SlackEvent.ESCALATION, switch="escalation.first_response.enabled"),
         # Digests were scheduled explicitly by an admin: quiet hours do not hold them.
-        Kind("daily_summary", Recipients.ALL_MEMBERS, overridable=True, quiet_hours_exempt=True,
+        Kind(KIND_DAILY_SUMMARY, Recipients.ALL_MEMBERS, overridable=True, quiet_hours_exempt=True,
              channels=email_only, switch="digests.daily.enabled"),
-        Kind("weekly_report", Recipients.ALL_MEMBERS, overridable=True, quiet_hours_exempt=True,
+        Kind(KIND_WEEKLY_REPORT, Recipients.ALL_MEMBERS, overridable=True, quiet_hours_exempt=True,
              channels=email_only, switch="digests.weekly.enabled"),
         # The catch-up is sent as quiet hours end, so it is never held by them.
         Kind("quiet_hours_summary", Recipients.MEMBERS_WITH_HELD_ITEMS, overridable=True,

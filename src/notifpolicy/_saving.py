@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from notifpolicy._errors import ConflictError, Problem, StorageError, ValidationError
-from notifpolicy._keys import check_workspace_id
+from notifpolicy._keys import check_workspace_id, key_part
 from notifpolicy._kinds import KindRegistry
 from notifpolicy._merge_patch import merge_patch
 from notifpolicy._permissions import Permission, authorize
@@ -82,7 +82,8 @@ class AuditEntry:
     """What an accepted change writes to the audit log.
 
     ``target`` is ``"workspace_settings"`` or ``"member_preferences:<member id>"``; ``key``
-    starts with the workspace id, like every key the library makes.
+    starts with the workspace id, like every key the library makes, and escapes the workspace
+    and member ids as every key does (``ws:1`` is written ``ws%3A1``).
     """
 
     workspace_id: str
@@ -95,7 +96,10 @@ class AuditEntry:
 
     @property
     def key(self) -> str:
-        return f"{self.workspace_id}:audit:{self.target}:v{self.version_after}"
+        """``<workspace>:audit:<target>:v<version after>``, each host id escaped."""
+        what, colon, member_id = self.target.partition(":")
+        target = what + colon + key_part(member_id)
+        return f"{key_part(self.workspace_id)}:audit:{target}:v{self.version_after}"
 
 
 @attrs.frozen

@@ -36,18 +36,11 @@ import attrs
 
 from notifpolicy import _unsubscribe as unsubscribe
 from notifpolicy._catalog import MessageCatalog
-from notifpolicy._catchup import (
-    CatchUp,
-    _is_summarized,
-    build_catchups,
-    catchup_key,
-    catchup_text,
-)
+from notifpolicy._catchup import CatchUp, build_catchups, catchup_key
 from notifpolicy._conversation import ConversationState
 from notifpolicy._decide import decide
-from notifpolicy._decision import Decision, Outcome
-from notifpolicy._digest_render import RenderedDigest, render_digest
-from notifpolicy._digest_report import DigestReport, build_report
+from notifpolicy._decision import Decision
+from notifpolicy._digest_report import build_report
 from notifpolicy._digest_schedule import DailyDigest, DigestPeriod, WeeklyDigest
 from notifpolicy._errors import (
     NotifPolicyError,
@@ -60,15 +53,27 @@ from notifpolicy._errors import (
 from notifpolicy._escalation import Escalation, due, next_check_at
 from notifpolicy._events import DigestReady, EscalationDue, Event, SlaBreached
 from notifpolicy._keys import check_workspace_id, key_part
-from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._kinds import (
+    KIND_DAILY_SUMMARY,
+    KIND_SLA_BREACH,
+    KIND_WEEKLY_REPORT,
+    Channel,
+    KindRegistry,
+)
 from notifpolicy._loader import describe
 from notifpolicy._outbox import (
     Delivery,
+    ItemTexts,
     OutboxItem,
     OutboxMark,
     OutboxStatus,
     SendResult,
     SendStatus,
+    backoff,
+    catchup_items,
+    digest_items,
+    outbox_items,
+    retry_at,
 )
 from notifpolicy._permissions import Permission, authorize, settings_view
 from notifpolicy._preferences import MemberPreferences
@@ -81,7 +86,6 @@ from notifpolicy._saving import (
 )
 from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
-from notifpolicy._slack_payload import slack_payload
 from notifpolicy._timeutil import require_aware
 from notifpolicy._webhook import allowed_hosts
 from notifpolicy.ports import (
@@ -111,7 +115,7 @@ _CATCHUP_LOOKBACK = dt.timedelta(days=7)
 # again; their catch-ups already claimed are skipped by the ledger).
 _LATE_HELD = dt.timedelta(minutes=5)
 # How far back a digest looks for the periods a sleeping scheduler skipped.
-_DIGEST_LOOKBACK = {"daily_summary": 14, "weekly_report": 8}
+_DIGEST_LOOKBACK = {KIND_DAILY_SUMMARY: 14, KIND_WEEKLY_REPORT: 8}
 _SLACK = frozenset({Channel.SLACK})
 _NOT_SLACK = frozenset(Channel) - _SLACK
 
@@ -228,12 +232,13 @@ class NotificationService:
         self._catalog = catalog or MessageCatalog.default()
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
-        self._titles: dict[tuple[str, ...], str] = {}  # the title of a delivery's kinds
         self._url_template = conversation_url_template
-        self._unsubscribe = (
+        self._texts = ItemTexts(
+            self._catalog,
+            language,
             None
             if digest_unsubscribe_url_template is None
-            else unsubscribe.check_template(digest_unsubscribe_url_template)
+            else unsubscribe.check_template(digest_unsubscribe_url_template),
         )
         # Checked once (a bad entry fails here, not at the first save); kept as the allowed set.
         self._extra_hosts = tuple(sorted(allowed_hosts(extra_webhook_hosts)))
@@ -301,6 +306,16 @@ class NotificationService:
             tally.errors.append(exc)
         return settings, roster, preferences
 
+    def _decide(self, event: Event, facts: _Facts) -> tuple[Decision, ...]:
+        return decide(
+            event,
+            settings=facts.settings,
+            roster=facts.roster,
+            preferences=facts.preferences,
+            now=facts.now,
+            kinds=self._kinds,
+        )
+
     def _open_conversations(self) -> list[ConversationState]:
         if self._conversations is None:
             return []
@@ -322,14 +337,7 @@ class NotificationService:
         settings, roster, preferences = self._facts(tally)
         if settings is None or preferences is None:
             raise tally.errors[0]  # nothing can be decided without them
-        decisions = decide(
-            event,
-            settings=settings,
-            roster=roster,
-            preferences=preferences,
-            now=at,
-            kinds=self._kinds,
-        )
+        decisions = self._decide(event, _Facts(at, settings, roster, preferences))
         # An id handled before with other content is reported, not silently merged: the
         # ledger keeps one key per event id and one per (id, content).  Read first (cheap);
         # the keys are written only the first time an event (or its content) is seen.
@@ -347,7 +355,7 @@ class NotificationService:
             )
             self._log_errors(tally)
             return tally.report()
-        items = self._items(event, decisions, settings, roster, at)
+        items = self._items(event, decisions, settings, at)
         for key in (seen_key, content_key):
             if key not in seen:
                 # A crash before the deliveries are recorded leaves the keys claimed: handling
@@ -372,66 +380,18 @@ class NotificationService:
         event: Event,
         decisions: Sequence[Decision],
         settings: WorkspaceSettings,
-        roster: Roster,
         now: dt.datetime,
-    ) -> list[OutboxItem]:
-        items = []
-        prefix = f"{key_part(self.workspace_id)}:{key_part(event.id)}:"
-        for d in decisions:
-            recipient = str(d.recipient)
-            fields: dict[str, Any] = {
-                "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
-                "workspace_id": self.workspace_id,
-                "event_id": event.id,
-                "conversation_id": d.conversation_id,
-                "recipient": recipient,
-                "channel": d.channel,
-                "kinds": d.kinds,
-            }
-            if d.outcome is Outcome.SUPPRESS:
-                if d.held_until is not None and _is_summarized(d):
-                    # Input for the catch-up when the quiet period ends: kept, never sent.
-                    record = json.dumps(d.to_dict(), sort_keys=True)
-                    items.append(
-                        OutboxItem(
-                            **fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record
-                        )
-                    )
-                continue
-            when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
-            if d.is_slack:
-                payload = slack_payload(
-                    d,
-                    event,
-                    settings=settings,
-                    conversation_url_template=self._url_template,
-                    language=self._language,
-                    catalog=self._catalog,
-                )
-                text = str(payload.get("text", ""))
-                items.append(
-                    OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload))
-                )
-            else:
-                subject, text = self._member_text(event, d)
-                items.append(OutboxItem(**fields, due_at=when, subject=subject, text=text))
-        return items
-
-    def _member_text(self, event: Event, d: Decision) -> tuple[str, str]:
-        title = self._titles.get(d.kinds)
-        if title is None:
-            title = self._catalog.kind_list(self._language, d.kinds)
-            title = title[:1].upper() + title[1:]
-            if len(self._titles) < 256:  # the kinds an event can carry: a handful
-                self._titles[d.kinds] = title
-        # A subject is one line: a customer's line breaks would break the email header.
-        subject = f"{title}: {' '.join(event.subject.split())}" if event.subject else title
-        lines = [subject]
-        if event.customer:
-            lines.append(event.customer)
-        if self._url_template is not None and d.conversation_id is not None:
-            lines.append(self._url_template.format(conversation_id=d.conversation_id))
-        return subject, "\n".join(lines) + "\n"
+    ) -> tuple[OutboxItem, ...]:
+        return outbox_items(
+            event,
+            decisions,
+            workspace_id=self.workspace_id,
+            settings=settings,
+            now=now,
+            catalog=self._catalog,
+            language=self._language,
+            conversation_url_template=self._url_template,
+        )
 
     # -- the periodic work ----------------------------------------------------------------------
 
@@ -448,9 +408,10 @@ class NotificationService:
         tally = _Tally()
         settings, roster, preferences = self._facts(tally)
         if settings is not None and preferences is not None:
+            facts = _Facts(at, settings, roster, preferences)
             for phase in (self._escalate, self._catch_up, self._send_digests):
                 try:
-                    phase(at, settings, roster, preferences, tally)
+                    phase(facts, tally)
                 except NotifPolicyError as exc:
                     # One bad conversation state from the host must not stop every delivery.
                     tally.errors.append(exc)
@@ -459,14 +420,8 @@ class NotificationService:
         self._log_errors(tally)
         return tally.report()
 
-    def _escalate(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _escalate(self, facts: _Facts, tally: _Tally) -> None:
+        now, settings = facts.now, facts.settings
         conversations = self._open_conversations()
         if not conversations:
             return
@@ -483,15 +438,8 @@ class NotificationService:
             if escalation.key in taken:
                 continue
             event = self._escalation_event(escalation, by_id[escalation.conversation_id])
-            decisions = decide(
-                event,
-                settings=settings,
-                roster=roster,
-                preferences=preferences,
-                now=now,
-                kinds=self._kinds,
-            )
-            items = self._items(event, decisions, settings, roster, now)
+            decisions = self._decide(event, facts)
+            items = self._items(event, decisions, settings, now)
             if self._store.claim(escalation.key, items):
                 self._claimed("escalation", escalation.key, len(items))
                 tally.escalations.append(escalation)
@@ -499,18 +447,12 @@ class NotificationService:
 
     @staticmethod
     def _escalation_event(escalation: Escalation, state: ConversationState) -> Event:
-        if escalation.kind == "sla_breach":
+        if escalation.kind == KIND_SLA_BREACH:
             return SlaBreached(id=escalation.key, conversation_id=state.id, assignee=state.assignee)
         return EscalationDue(id=escalation.key, conversation_id=state.id, kind=escalation.kind)
 
-    def _catch_up(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _catch_up(self, facts: _Facts, tally: _Tally) -> None:
+        now = facts.now
         since = now - _CATCHUP_LOOKBACK
         until = now + _ONE_US
         if self._caught_up_until is not None:
@@ -531,19 +473,11 @@ class NotificationService:
             taken = self._store.claimed(set(keys))
             held = [i for i, key in zip(held, keys, strict=True) if key not in taken]
         if held:
-            self._summarize(held, now, settings, roster, preferences, tally)
+            self._summarize(held, facts, tally)
         settled = until - _LATE_HELD
         self._caught_up_until = max(settled, self._caught_up_until or settled)
 
-    def _summarize(
-        self,
-        held: Sequence[OutboxItem],
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _summarize(self, held: Sequence[OutboxItem], facts: _Facts, tally: _Tally) -> None:
         decisions = []
         for item in held:
             try:
@@ -559,32 +493,19 @@ class NotificationService:
         catchups = build_catchups(
             decisions,
             workspace_id=self.workspace_id,
-            settings=settings,
-            roster=roster,
-            preferences=preferences,
-            now=now,
+            settings=facts.settings,
+            roster=facts.roster,
+            preferences=facts.preferences,
+            now=facts.now,
             kinds=self._kinds,
         )
         taken = self._store.claimed(c.key for c in catchups)
         for catchup in catchups:
             if catchup.key in taken:
                 continue
-            text = catchup_text(catchup, language=self._language, catalog=self._catalog)
-            items = [
-                OutboxItem(
-                    id=f"{catchup.key}:{channel.value}",
-                    workspace_id=self.workspace_id,
-                    event_id=catchup.key,
-                    conversation_id=None,
-                    recipient=catchup.member_id,
-                    channel=channel,
-                    kinds=("quiet_hours_summary",),
-                    due_at=now,
-                    subject=text,
-                    text=text + "\n",
-                )
-                for channel in catchup.channels
-            ]
+            items = catchup_items(
+                catchup, workspace_id=self.workspace_id, now=facts.now, texts=self._texts
+            )
             if self._store.claim(catchup.key, items):
                 self._claimed("catch-up", catchup.key, len(items))
                 tally.catchups.append(catchup)
@@ -592,14 +513,8 @@ class NotificationService:
     def _digest_schedules(self, settings: WorkspaceSettings) -> list[DailyDigest | WeeklyDigest]:
         return [d for d in (settings.digests.daily, settings.digests.weekly) if d.enabled]
 
-    def _send_digests(
-        self,
-        now: dt.datetime,
-        settings: WorkspaceSettings,
-        roster: Roster,
-        preferences: Mapping[str, MemberPreferences],
-        tally: _Tally,
-    ) -> None:
+    def _send_digests(self, facts: _Facts, tally: _Tally) -> None:
+        now, settings = facts.now, facts.settings
         if self._digests is None:
             return
         zone = settings.zone
@@ -618,7 +533,7 @@ class NotificationService:
                 skipped = ()
             previous = None
             start = period.start
-            if period.kind == "weekly_report":
+            if period.kind == KIND_WEEKLY_REPORT:
                 previous = schedule.period_ending_at(
                     period.start, zone, workspace_id=self.workspace_id
                 )
@@ -628,16 +543,8 @@ class NotificationService:
                 records, period=period, settings=settings, previous_period=previous, skipped=skipped
             )
             event = DigestReady(id=period.key, kind=period.kind)
-            decisions = decide(
-                event,
-                settings=settings,
-                roster=roster,
-                preferences=preferences,
-                now=now,
-                kinds=self._kinds,
-            )
-            problems: list[NotifPolicyError] = []
-            items = self._digest_items(report, decisions, roster, now, problems)
+            decisions = self._decide(event, facts)
+            items, problems = digest_items(report, decisions, facts.roster, now, self._texts)
             if self._store.claim(period.key, items):
                 self._claimed("digest", period.key, len(items))
                 tally.errors.extend(problems)
@@ -646,66 +553,6 @@ class NotificationService:
                     self._store.claim(gone.key, [])
                 tally.digests.append(period)
                 tally.decisions.extend(decisions)
-
-    def _digest_items(
-        self,
-        report: DigestReport,
-        decisions: Sequence[Decision],
-        roster: Roster,
-        now: dt.datetime,
-        problems: list[NotifPolicyError],
-    ) -> list[OutboxItem]:
-        """One email per recipient, in the recipient's language: rendered once per language."""
-        rendered: dict[str, RenderedDigest] = {}
-        items = []
-        for d in decisions:
-            if d.outcome is not Outcome.DELIVER or d.channel is not Channel.EMAIL:
-                continue
-            member_id = str(d.recipient)
-            language = self._reader_language(roster.get(member_id), problems)
-            email = rendered.get(language)
-            if email is None:
-                email = rendered[language] = render_digest(
-                    report, roster=roster, language=language, catalog=self._catalog
-                )
-            items.append(
-                OutboxItem(
-                    id=f"{report.period.key}:{key_part(member_id)}",
-                    workspace_id=self.workspace_id,
-                    event_id=report.period.key,
-                    conversation_id=None,
-                    recipient=member_id,
-                    channel=d.channel,
-                    kinds=d.kinds,
-                    due_at=now,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
-                    unsubscribe_url=None
-                    if self._unsubscribe is None
-                    else unsubscribe.fill(self._unsubscribe, member_id=member_id, kind=report.kind),
-                )
-            )
-        return items
-
-    def _reader_language(self, member: Member | None, problems: list[NotifPolicyError]) -> str:
-        """The member's language, else the service's; a language the catalog lacks is reported
-        (the member still gets the email, in the service's language)."""
-        language = None if member is None else member.language
-        if language is None:
-            return self._language
-        if language not in self._catalog.languages:
-            assert member is not None  # noqa: S101 -- a language comes from a member
-            problems.append(
-                ValidationError.single(
-                    f"roster.{member.id}.language",
-                    "unknown_language",
-                    f"must be one of {', '.join(self._catalog.codes)}, got {language!r}; "
-                    f"sent in {self._language!r}",
-                )
-            )
-            return self._language
-        return language
 
     def _skipped(
         self, schedule: DailyDigest | WeeklyDigest, period: DigestPeriod, zone: dt.tzinfo
@@ -855,12 +702,18 @@ class NotificationService:
             if result.status is SendStatus.RETRY:
                 error = f"gave up after {attempts} attempts: {error}"
             return _Outcome(OutboxMark(item, OutboxStatus.FAILED, error), "failed")
-        retry_at = now + self.backoff(attempts)
-        if result.retry_after is not None:
-            # The other side said when; honoured, within reason.
-            retry_at = min(result.retry_after.astimezone(dt.UTC), now + self._backoff_cap)
-        retry_at = max(retry_at, now + _ONE_US)
-        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, retry_at), "retried")
+        retry_after = result.retry_after
+        if retry_after is not None and retry_after.utcoffset() is None:
+            retry_after = None  # naive, against the transport contract: the backoff decides
+        when = retry_at(
+            attempts,
+            now=now,
+            jitter=float(self._jitter()),
+            base=self._backoff_base,
+            cap=self._backoff_cap,
+            retry_after=retry_after,
+        )
+        return _Outcome(OutboxMark(item, OutboxStatus.PENDING, error, when), "retried")
 
     def _record(self, outcomes: Sequence[_Outcome], tally: _Tally) -> None:
         if not outcomes:
@@ -925,12 +778,11 @@ class NotificationService:
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after ``attempts`` failed attempts: ``base * 2**(attempts-1)``, capped, then
-        between half and all of it by the injected jitter ("equal jitter")."""
-        ceiling: dt.timedelta = min(
-            self._backoff_cap, self._backoff_base * 2 ** min(attempts - 1, 30)
+        between half and all of it by the injected jitter ("equal jitter"); see
+        :func:`~notifpolicy.retry_at`."""
+        return backoff(
+            attempts, base=self._backoff_base, cap=self._backoff_cap, jitter=float(self._jitter())
         )
-        share = min(max(float(self._jitter()), 0.0), 1.0)
-        return ceiling / 2 + ceiling / 2 * share
 
     def _destination(
         self, item: OutboxItem, settings: WorkspaceSettings | None, roster: Roster
@@ -1087,6 +939,16 @@ class NotificationService:
         if result.audit is not None:
             self._store.save_preferences(member_id, result.value, result.audit)
         return result
+
+
+@attrs.frozen
+class _Facts:
+    """What one ``handle`` or ``tick`` decides with: read once, for one instant."""
+
+    now: dt.datetime
+    settings: WorkspaceSettings
+    roster: Roster
+    preferences: Mapping[str, MemberPreferences]
 
 
 @attrs.frozen

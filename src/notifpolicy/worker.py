@@ -23,7 +23,7 @@ import logging
 import signal
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
@@ -64,20 +64,6 @@ class WorkerReport:
     """Errors the ticks reported, and ticks that raised (each logged)."""
     wakeups: int = 0
     """Times a notification (PostgreSQL ``NOTIFY``) cut a sleep short."""
-
-
-@attrs.define
-class _Counts:
-    rounds: int = 0
-    ticks: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    errors: int = 0
-    wakeups: int = 0
-
-    def report(self) -> WorkerReport:
-        return WorkerReport(**attrs.asdict(self))
 
 
 def run_worker(
@@ -131,7 +117,7 @@ def run_worker(
     )
     with _signals(worker.halt, enabled=handle_signals):
         worker.run()
-    return worker.counts.report()
+    return WorkerReport(**worker.counts)
 
 
 @contextmanager
@@ -181,7 +167,8 @@ class _Worker:
         self.cache_size = cache_size
         self.services: OrderedDict[str, NotificationService] = OrderedDict()
         self.listener: _Listener | None = None
-        self.counts = _Counts()
+        # Counted by WorkerReport's field names, which the report is built from.
+        self.counts: Counter[str] = Counter()
 
     def stopping(self) -> bool:
         if not self.halt.is_set() and self.user_stop is not None and self.user_stop():
@@ -207,11 +194,13 @@ class _Worker:
         finally:
             if self.listener is not None:
                 self.listener.close()
-            log.info("worker stopped after %d ticks, %d sent", self.counts.ticks, self.counts.sent)
+            log.info(
+                "worker stopped after %d ticks, %d sent", self.counts["ticks"], self.counts["sent"]
+            )
 
     def round(self) -> int | None:
         """Tick the due workspaces; how many there were (``None``: the store failed)."""
-        self.counts.rounds += 1
+        self.counts["rounds"] += 1
         now = self.now()
         try:
             due = self.store.due_workspaces(now, self.per_round, lease_until=now + self.lease)
@@ -243,17 +232,17 @@ class _Worker:
                 extra={"workspace_id": workspace},
             )
         except Exception:  # host code (the factory, the roster) or the database: logged, retried
-            self.counts.errors += 1
+            self.counts["errors"] += 1
             log.exception("workspace %r: the tick failed; trying again later", workspace)
             next_at = self.now() + self.retry_after_error
         self.put_back(wake, next_at)
 
     def count(self, report: TickReport) -> None:
-        self.counts.ticks += 1
-        self.counts.sent += len(report.sent)
-        self.counts.retried += len(report.retried)
-        self.counts.failed += len(report.failed)
-        self.counts.errors += len(report.errors)
+        self.counts["ticks"] += 1
+        self.counts["sent"] += len(report.sent)
+        self.counts["retried"] += len(report.retried)
+        self.counts["failed"] += len(report.failed)
+        self.counts["errors"] += len(report.errors)
 
     def put_back(self, wake: WakeUp, at: dt.datetime | None) -> None:
         try:
@@ -295,7 +284,7 @@ class _Worker:
                 continue
             try:
                 if self.listener.wait(min(left, 0.5)):
-                    self.counts.wakeups += 1
+                    self.counts["wakeups"] += 1
                     return
             except Exception:
                 log.exception("lost the notification connection; polling from now on")

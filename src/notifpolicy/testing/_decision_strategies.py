@@ -13,8 +13,6 @@ from hypothesis import strategies as st
 
 from notifpolicy._digest_schedule import DailyDigest, WeeklyDigest
 from notifpolicy._events import (
-    DIGEST_KIND_NAMES,
-    ESCALATION_KIND_NAMES,
     ConversationCreated,
     ConversationUnassigned,
     DigestReady,
@@ -23,7 +21,15 @@ from notifpolicy._events import (
     MemberMentioned,
     SlaBreached,
 )
-from notifpolicy._kinds import MEMBER_CHANNELS, Channel, KindRegistry, Role, SlackEvent
+from notifpolicy._kinds import (
+    ADMIN_ESCALATION_KINDS,
+    DIGEST_KINDS,
+    MEMBER_CHANNELS,
+    Channel,
+    KindRegistry,
+    Role,
+    SlackEvent,
+)
 from notifpolicy._preferences import ALL_CHANNELS, MemberPreferences
 from notifpolicy._roster import Member, Roster
 from notifpolicy._settings import (
@@ -146,7 +152,7 @@ def events(draw: st.DrawFn, roster: Roster | None = None) -> Event:
             subject=subject,
             customer=customer,
             conversation_id=conversation,
-            kind=draw(st.sampled_from(ESCALATION_KIND_NAMES)),
+            kind=draw(st.sampled_from(ADMIN_ESCALATION_KINDS)),
         )
     if choice == 4:
         return SlaBreached(
@@ -160,7 +166,7 @@ def events(draw: st.DrawFn, roster: Roster | None = None) -> Event:
         id=event_id,
         subject=subject,
         customer=customer,
-        kind=draw(st.sampled_from(DIGEST_KIND_NAMES)),
+        kind=draw(st.sampled_from(DIGEST_KINDS)),
     )
 
 
