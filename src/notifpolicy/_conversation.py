@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._keys import id_problem
 
 __all__ = ["ConversationState", "ConversationStatus"]
 
@@ -151,8 +152,8 @@ def _check(state: ConversationState) -> tuple[list[Problem], dict[str, dt.dateti
     # Typed loosely on purpose: the constructor does not stop a caller passing anything.
     cid: object = state.id
     status: object = state.status
-    if not isinstance(cid, str) or not cid:
-        problems.append(Problem("id", "type", f"must be a non-empty string, got {quote(cid)}"))
+    if (problem := id_problem("id", cid)) is not None:
+        problems.append(problem)
         label = "conversation"
     else:
         label = f"conversation {quote(cid)}"

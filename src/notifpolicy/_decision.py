@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 
 from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._keys import id_problem
 from notifpolicy._kinds import Channel
 from notifpolicy._loader import Reader
 from notifpolicy._reasons import Reason, ReasonCode, reason
@@ -104,10 +105,8 @@ def _check_ruling(r: Ruling) -> list[Problem]:
     outcome: object = r.outcome
     if not isinstance(channel, Channel):
         problems.append(Problem("channel", "type", f"must be a Channel, got {quote(channel)}"))
-    if not isinstance(r.event_id, str) or not r.event_id:
-        problems.append(
-            Problem("event_id", "type", f"must be a non-empty string, got {quote(r.event_id)}")
-        )
+    if (problem := id_problem("event_id", r.event_id)) is not None:
+        problems.append(problem)
     if r.conversation_id is not None and (
         not isinstance(r.conversation_id, str) or not r.conversation_id
     ):

@@ -33,6 +33,7 @@ import attrs
 
 from notifpolicy._business_clock import BusinessCalendar, calendar_for, to_us
 from notifpolicy._errors import Problem, ValidationError, quote
+from notifpolicy._keys import id_problem
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware, weekday_of_day
 from notifpolicy._zonecache import zone_table
@@ -93,8 +94,8 @@ class ConversationRecord:
 def _record_problems(r: ConversationRecord) -> list[Problem]:
     problems: list[Problem] = []
     where = f"conversation {quote(r.id)}"
-    if not isinstance(r.id, str) or not r.id:
-        problems.append(Problem("id", "type", f"must be a non-empty string, got {quote(r.id)}"))
+    if (problem := id_problem("id", r.id)) is not None:
+        problems.append(problem)
 
     def aware(value: object, name: str) -> dt.datetime | None:
         try:

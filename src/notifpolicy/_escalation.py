@@ -48,7 +48,7 @@ from notifpolicy._escalation_key import (
     RULE_FIRST_RESPONSE,
     RULE_UNASSIGNED,
 )
-from notifpolicy._keys import check_workspace_id, key_part
+from notifpolicy._keys import check_id, check_workspace_id, key_part
 from notifpolicy._settings import WorkspaceSettings
 from notifpolicy._timeutil import require_aware
 
@@ -86,11 +86,8 @@ class Escalation:
                 "unknown_kind",
                 f"must be one of {', '.join(sorted(ESCALATION_KINDS))}, got {quote(self.kind)}",
             )
-        for name, value in (("conversation_id", self.conversation_id), ("key", self.key)):
-            if not (isinstance(value, str) and value):
-                raise ValidationError.single(
-                    name, "type", f"must be a non-empty string, got {quote(value)}"
-                )
+        check_id("conversation_id", self.conversation_id)
+        check_id("key", self.key)
         # The engine always passes UTC datetimes: one identity test; anything else is checked.
         if getattr(self.due_at, "tzinfo", None) is not UTC:
             due_at = require_aware(self.due_at, path="due_at")

@@ -21,7 +21,7 @@ import datetime as dt
 import attrs
 
 from notifpolicy._errors import ValidationError
-from notifpolicy._keys import key_part, parse_key_part
+from notifpolicy._keys import check_id, check_workspace_id, key_part, parse_key_part
 from notifpolicy._kinds import (  # the names are defined with the other kinds; exported here too
     ESCALATION_KINDS,
     KIND_FIRST_RESPONSE,
@@ -44,12 +44,6 @@ __all__ = [
 RULE_UNASSIGNED = "unassigned"
 RULE_FIRST_RESPONSE = "first_response"
 _FIRST_RESPONSE_KINDS = (KIND_FIRST_RESPONSE, KIND_SLA_BREACH)
-
-
-def _check_id(path: str, value: object) -> str:
-    if not (isinstance(value, str) and value):
-        raise ValidationError.single(path, "type", f"must be a non-empty string, got {value!r}")
-    return value
 
 
 @attrs.frozen
@@ -77,8 +71,8 @@ class EscalationKey:
     unassigned_since: dt.datetime | None = None
 
     def __attrs_post_init__(self) -> None:
-        _check_id("workspace_id", self.workspace_id)
-        _check_id("conversation_id", self.conversation_id)
+        check_workspace_id(self.workspace_id)
+        check_id("conversation_id", self.conversation_id)
         if not (isinstance(self.kind, str) and self.kind in ESCALATION_KINDS):
             raise ValidationError.single(
                 "kind",

@@ -11,9 +11,9 @@ contain no ``:``.
 
 from __future__ import annotations
 
-from notifpolicy._errors import ValidationError, quote
+from notifpolicy._errors import Problem, ValidationError, quote
 
-__all__ = ["check_workspace_id", "key_part", "parse_key_part"]
+__all__ = ["check_id", "check_workspace_id", "id_problem", "key_part", "parse_key_part"]
 
 
 def key_part(text: str) -> str:
@@ -41,7 +41,21 @@ def parse_key_part(part: str) -> str:
 def check_workspace_id(workspace_id: object) -> None:
     """A workspace id is a non-empty string, else a ``ValidationError`` at ``workspace_id``."""
     # Every key starts with it: a host may keep many workspaces in one store.
-    if not (isinstance(workspace_id, str) and workspace_id):
-        raise ValidationError.single(
-            "workspace_id", "type", f"must be a non-empty string, got {quote(workspace_id)}"
-        )
+    check_id("workspace_id", workspace_id)
+
+
+def check_id(path: str, value: object) -> str:
+    """``value`` when it is a non-empty string (an id a key is built from), else a
+    ``ValidationError`` at ``path``."""
+    if isinstance(value, str) and value:
+        return value
+    raise ValidationError([_id_problem(path, value)])
+
+
+def id_problem(path: str, value: object) -> Problem | None:
+    """The problem with an id at ``path``, ``None`` when it is a non-empty string."""
+    return None if isinstance(value, str) and value else _id_problem(path, value)
+
+
+def _id_problem(path: str, value: object) -> Problem:
+    return Problem(path, "type", f"must be a non-empty string, got {quote(value)}")

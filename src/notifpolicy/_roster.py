@@ -10,6 +10,7 @@ import attrs
 from notifpolicy._catalog import LANGUAGE_CODE
 from notifpolicy._errors import Problem, ProblemList, ValidationError, key_path, quote
 from notifpolicy._frozen import FrozenMap
+from notifpolicy._keys import id_problem
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 from notifpolicy._values import is_encodable
 
@@ -50,10 +51,8 @@ class Member:
         role: object = self.role
         active: object = self.active
         problems = []
-        if not isinstance(self.id, str) or not self.id:
-            problems.append(
-                Problem("member.id", "type", f"must be a non-empty string, got {quote(self.id)}")
-            )
+        if (problem := id_problem("member.id", self.id)) is not None:
+            problems.append(problem)
         elif not self.id.isascii() and not is_encodable(self.id):
             # Ids are keys in every store: a lone surrogate cannot be written as UTF-8.
             problems.append(
