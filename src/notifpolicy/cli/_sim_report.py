@@ -9,28 +9,26 @@ temporary path: the same simulation prints the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from notifpolicy import Channel, MessageCatalog, OutboxStatus, ReasonCode
-from notifpolicy.cli._sim_run import (
+from notifpolicy import MessageCatalog, ReasonCode
+from notifpolicy._simulation.run import (
     CatchUpEntry,
     DigestEntry,
     Entry,
     EscalationEntry,
     HeldEntry,
-    ProblemEntry,
     SentEntry,
     Simulation,
     Targets,
     TrafficEntry,
 )
-from notifpolicy.cli._traffic import ActionKind
+from notifpolicy._simulation.summary import CHANNELS, summary
+from notifpolicy._simulation.traffic import ActionKind
 
 __all__ = ["json_document", "text_lines"]
 
-_CHANNELS = (Channel.IN_APP, Channel.EMAIL, Channel.PUSH, Channel.SLACK)
 _INDENT = " " * 23  # under the text after the time and the verb
 _DROPPED_FROM_SUMMARY = ReasonCode.QUIET_HOURS_SUMMARIZE.value
 _CATALOG = MessageCatalog.default()
@@ -71,7 +69,7 @@ def _targets(targets: Targets) -> str:
     for channel, recipient in targets:
         by_channel.setdefault(channel, []).append(recipient)
     parts = []
-    for channel in (c.value for c in _CHANNELS):
+    for channel in (c.value for c in CHANNELS):
         if channel in by_channel:
             who = by_channel[channel]
             parts.append(channel if who == ["slack"] else f"{channel} → {', '.join(who)}")
@@ -155,51 +153,6 @@ def _timeline(sim: Simulation) -> Iterator[str]:
         yield from (f"{_INDENT}{d}" for d in details)
 
 
-def _summary(sim: Simulation) -> dict[str, Any]:
-    actions = Counter(a.kind for a in sim.plan.actions)
-    assigned = actions[ActionKind.ASSIGN] + sum(
-        1 for a in sim.plan.actions if a.kind is ActionKind.CREATE and a.member
-    )
-    sent: Counter[str] = Counter()
-    escalations: Counter[str] = Counter()
-    digests = []
-    catchups = problems = 0
-    for e in sim.entries:
-        if isinstance(e, SentEntry):
-            sent.update(channel for channel, _ in e.targets)
-        elif isinstance(e, EscalationEntry):
-            escalations[e.kind] += 1
-        elif isinstance(e, DigestEntry):
-            digests.append({"key": e.key, "recipients": len(e.recipients)})
-        elif isinstance(e, CatchUpEntry):
-            catchups += 1
-        elif isinstance(e, ProblemEntry):
-            problems += 1
-    statuses = Counter(i.status for i in sim.outbox)
-    return {
-        "traffic": {
-            "created": actions[ActionKind.CREATE],
-            "assigned": assigned,
-            "replied": actions[ActionKind.REPLY],
-            "mentioned": actions[ActionKind.MENTION],
-            "unassigned": actions[ActionKind.UNASSIGN],
-            "closed": actions[ActionKind.CLOSE],
-            "open_at_end": actions[ActionKind.CREATE] - actions[ActionKind.CLOSE],
-        },
-        "decisions": dict(sim.outcomes),
-        "reasons": dict(sim.reasons),
-        "sent": {c.value: sent[c.value] for c in _CHANNELS},
-        "escalations": {
-            kind: escalations[kind]
-            for kind in ("escalation_unassigned", "escalation_first_response", "sla_breach")
-        },
-        "catch_ups": catchups,
-        "digests": digests,
-        "problems": problems,
-        "outbox": {s.value: statuses[s] for s in OutboxStatus},
-    }
-
-
 def _counts(mapping: dict[str, int], *, unit: str = "") -> str:
     parts = ", ".join(f"{k} {n}" for k, n in mapping.items() if n)
     return f"{sum(mapping.values())}{unit}" + (f": {parts}" if parts else "")
@@ -211,7 +164,7 @@ def text_lines(sim: Simulation, *, store: str | None) -> Iterator[str]:
     day = plan.start.astimezone(zone)
     yield f"Simulated {day:%A %Y-%m-%d} in {sim.settings.timezone} with seed {sim.plan.seed}."
     team = ", ".join(
-        f"{m.id} ({m.role.value}: {', '.join(c.value for c in _CHANNELS if c in m.channels)})"
+        f"{m.id} ({m.role.value}: {', '.join(c.value for c in CHANNELS if c in m.channels)})"
         for m in plan.members
     )
     yield f"Team: {team}."
@@ -226,7 +179,7 @@ def text_lines(sim: Simulation, *, store: str | None) -> Iterator[str]:
     yield ""
     yield from KEY
     yield from _timeline(sim)
-    s = _summary(sim)
+    s = summary(sim)
     t = s["traffic"]
     yield ""
     yield "Summary"
@@ -346,12 +299,12 @@ def json_document(sim: Simulation, *, store: str | None) -> dict[str, Any]:
                 "id": m.id,
                 "role": m.role.value,
                 "email": m.email,
-                "channels": [c.value for c in _CHANNELS if c in m.channels],
+                "channels": [c.value for c in CHANNELS if c in m.channels],
             }
             for m in plan.members
         ],
         "overrides": {member_id: dict(o) for member_id, o in plan.overrides},
         "store": store,
         "timeline": [_entry_json(e, zone) for e in sim.entries],
-        "summary": _summary(sim),
+        "summary": summary(sim),
     }

@@ -1,9 +1,10 @@
 """The ``simulate`` command: one day of made-up helpdesk traffic through the real service.
 
 ``notifpolicy simulate SETTINGS --day YYYY-MM-DD`` draws a team and a day of conversations from
-``--seed`` (:mod:`._traffic`), plays them through :class:`~notifpolicy.service.NotificationService`
-on a SQLite store with a manual clock and recording transports (:mod:`._sim_run`), and prints the
-timeline and a summary (:mod:`._sim_report`).  Same seed, same bytes.  ``docs/simulate.md`` says
+``--seed``, plays them through :class:`~notifpolicy.service.NotificationService` on a SQLite
+store with a manual clock and recording transports (the engine, :mod:`notifpolicy._simulation`),
+and prints the timeline and a summary (:mod:`._sim_report`).  This module parses the arguments
+and opens the store; the engine does the rest.  Same seed, same bytes.  ``docs/simulate.md`` says
 which window runs and why.
 """
 
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 from notifpolicy import StorageError
 from notifpolicy._errors import quote
+from notifpolicy._simulation import Simulation, plan_day, simulate
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.cli._common import (
     EXIT_OK,
@@ -29,9 +31,7 @@ from notifpolicy.cli._common import (
 )
 from notifpolicy.cli._sim_progress import ProgressBar
 from notifpolicy.cli._sim_report import json_document, text_lines
-from notifpolicy.cli._sim_run import Simulation, simulate
 from notifpolicy.cli._time import day_start
-from notifpolicy.cli._traffic import plan_day
 
 __all__ = ["register", "run"]
 
