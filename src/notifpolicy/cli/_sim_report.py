@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
+
+import attrs
 
 from notifpolicy import MessageCatalog, ReasonCode
 from notifpolicy._simulation.run import (
@@ -19,6 +21,7 @@ from notifpolicy._simulation.run import (
     Entry,
     EscalationEntry,
     HeldEntry,
+    ProblemEntry,
     SentEntry,
     Simulation,
     Targets,
@@ -29,6 +32,13 @@ from notifpolicy._simulation.traffic import ActionKind
 
 __all__ = ["json_document", "text_lines"]
 
+# The JSON "type" of the entries whose fields map one to one (see _entry_json).
+_JSON_TYPES: dict[type[Entry], str] = {
+    SentEntry: "sent",
+    HeldEntry: "held",
+    EscalationEntry: "escalation",
+    CatchUpEntry: "catch_up",
+}
 _INDENT = " " * 23  # under the text after the time and the verb
 _DROPPED_FROM_SUMMARY = ReasonCode.QUIET_HOURS_SUMMARIZE.value
 _CATALOG = MessageCatalog.default()
@@ -225,49 +235,6 @@ def _entry_json(e: Entry, zone: dt.tzinfo) -> dict[str, Any]:
             "subject": a.subject,
             "customer": a.customer,
         }
-    deliveries = [{"channel": c, "recipient": r} for c, r in getattr(e, "targets", ())]
-    if isinstance(e, SentEntry):
-        return {
-            "at": at,
-            "type": "sent",
-            "event_id": e.event_id,
-            "conversation_id": e.conversation_id,
-            "kinds": list(e.kinds),
-            "subject": e.subject,
-            "reasons": list(e.reasons),
-            "deliveries": deliveries,
-        }
-    if isinstance(e, HeldEntry):
-        return {
-            "at": at,
-            "type": "held",
-            "outcome": e.outcome,
-            "event_id": e.event_id,
-            "conversation_id": e.conversation_id,
-            "kinds": list(e.kinds),
-            "reasons": list(e.reasons),
-            "until": _iso(e.until, zone),
-            "deliveries": deliveries,
-        }
-    if isinstance(e, EscalationEntry):
-        return {
-            "at": at,
-            "type": "escalation",
-            "kind": e.kind,
-            "conversation_id": e.conversation_id,
-            "due_at": _iso(e.due_at, zone),
-            "key": e.key,
-        }
-    if isinstance(e, CatchUpEntry):
-        return {
-            "at": at,
-            "type": "catch_up",
-            "member_id": e.member_id,
-            "counts": dict(e.counts),
-            "conversation_ids": list(e.conversation_ids),
-            "channels": list(e.channels),
-            "key": e.key,
-        }
     if isinstance(e, DigestEntry):
         return {
             "at": at,
@@ -277,7 +244,27 @@ def _entry_json(e: Entry, zone: dt.tzinfo) -> dict[str, Any]:
             "period": {"start": _iso(e.start, zone), "end": _iso(e.end, zone)},
             "recipients": list(e.recipients),
         }
-    return {"at": at, "type": e.what, "item_id": e.item_id, "message": e.message}
+    if isinstance(e, ProblemEntry):
+        return {"at": at, "type": e.what, "item_id": e.item_id, "message": e.message}
+    # The others: every field after `at`, in order, as JSON.
+    document: dict[str, Any] = {"at": at, "type": _JSON_TYPES[type(e)]}
+    document.update(
+        _field_json(f.name, getattr(e, f.name), zone) for f in attrs.fields(type(e))[1:]
+    )
+    return document
+
+
+def _field_json(name: str, value: object, zone: dt.tzinfo) -> tuple[str, Any]:
+    """One field of an entry as a JSON member: ``(name, value)``."""
+    if name == "targets":
+        return "deliveries", [{"channel": c, "recipient": r} for c, r in cast(Targets, value)]
+    if name == "counts":
+        return name, dict(cast(tuple[tuple[str, int], ...], value))
+    if isinstance(value, dt.datetime):
+        return name, _iso(value, zone)
+    if isinstance(value, tuple):
+        return name, list(value)
+    return name, value
 
 
 def json_document(sim: Simulation, *, store: str | None) -> dict[str, Any]:
