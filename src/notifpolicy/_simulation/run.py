@@ -181,26 +181,21 @@ def _target(d: Decision) -> tuple[str, str]:
     return d.channel.value, str(d.recipient)
 
 
+@attrs.define
 class _Run:
-    def __init__(
-        self,
-        service: NotificationService,
-        clock: ManualClock,
-        desk: Helpdesk,
-        recorder: RecordingTransport,
-        store: Store,
-    ) -> None:
-        self.service = service
-        self.clock = clock
-        self.desk = desk
-        self.recorder = recorder
-        self.store = store
-        self.entries: list[Entry] = []
-        self.outcomes: Counter[str] = Counter()
-        self.reasons: Counter[str] = Counter()
-        # Why each (event, recipient, channel) was delivered, for the "sent" lines.
-        self._why: dict[tuple[str, str, str], tuple[str, ...]] = {}
-        self._seen = 0
+    """One simulated day in progress: the service and the host around it, and what it recorded."""
+
+    service: NotificationService
+    clock: ManualClock
+    desk: Helpdesk
+    recorder: RecordingTransport
+    store: Store
+    entries: list[Entry] = attrs.field(factory=list, init=False)
+    outcomes: Counter[str] = attrs.field(factory=Counter, init=False)
+    reasons: Counter[str] = attrs.field(factory=Counter, init=False)
+    # Why each (event, recipient, channel) was delivered, for the "sent" lines.
+    _why: dict[tuple[str, str, str], tuple[str, ...]] = attrs.field(factory=dict, init=False)
+    _seen: int = attrs.field(default=0, init=False)  # recorded deliveries already turned into lines
 
     def now(self) -> dt.datetime:
         return self.clock.now().astimezone(dt.UTC)
