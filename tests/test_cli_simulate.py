@@ -18,11 +18,11 @@ from typing import Any, cast
 import pytest
 
 from notifpolicy import Problem, ValidationError, WorkspaceSettings
+from notifpolicy._simulation.run import ProblemEntry, Simulation, _Run
+from notifpolicy._simulation.traffic import plan_day
 from notifpolicy.cli import _sim_progress, _sim_report, main
 from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from notifpolicy.cli._sim_progress import ProgressBar
-from notifpolicy.cli._sim_run import ProblemEntry, Simulation, _Run
-from notifpolicy.cli._traffic import plan_day
 from notifpolicy.service import TickReport
 from notifpolicy.testing.fakes import ManualClock, RecordingTransport
 

@@ -26,6 +26,7 @@ MODULES = (
     "notifpolicy.service",
     "notifpolicy.worker",
     "notifpolicy.adapters.clock",
+    "notifpolicy.adapters.memory",
     "notifpolicy.adapters.postgres",
     "notifpolicy.adapters.slack",
     "notifpolicy.adapters.smtp",

@@ -1,8 +1,10 @@
 """The ``notifpolicy`` command: check, explain, schedule, simulate and diff workspace settings;
 ``outbox`` operates a SQLite store's outbox.
 
-Each command lives in its own module and registers itself with :func:`build_parser`; every one
-takes ``--json`` for machine-readable output.  Exit codes are in :mod:`notifpolicy.cli._common`:
+Each command lives in its own module and registers itself with :func:`build_parser` (through
+``_common.add_command``, which adds the flags every command shares); every one takes ``--json``
+for machine-readable output.  ``simulate`` only parses and prints: the simulation itself is the
+engine in ``notifpolicy._simulation``.  Exit codes are in :mod:`notifpolicy.cli._common`:
 0 done, 1 the input broke the rules, 2 the command line was wrong or a file could not be read
 (``diff --exit-code`` adds 3: there are changes).  ``docs/cli.md`` documents every command.
 """

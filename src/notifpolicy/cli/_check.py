@@ -16,12 +16,13 @@ from notifpolicy.cli._common import (
     EXIT_OK,
     InvalidFileError,
     Output,
-    add_json_flag,
-    add_webhook_host_flag,
+    add_command,
     format_problem,
     load_settings,
     problem_dict,
 )
+
+SUMMARY = "validate a settings file: every problem and warning"
 
 DESCRIPTION = """\
 Validate a workspace settings file (TOML or JSON, told apart by the file name's suffix).
@@ -34,16 +35,7 @@ exit codes: 0 valid (warnings allowed), 1 problems found, 2 unreadable file or b
 
 def register(sub: Any) -> None:
     """Add ``check`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "check",
-        help="validate a settings file: every problem and warning",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("settings", metavar="SETTINGS", help="a .toml or .json settings file")
-    add_webhook_host_flag(parser)
-    add_json_flag(parser)
-    parser.set_defaults(run=run)
+    add_command(sub, "check", SUMMARY, DESCRIPTION, run)
 
 
 def _count(n: int, word: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -21,6 +21,7 @@ __all__ = [
     "CommandError",
     "InvalidFileError",
     "Output",
+    "add_command",
     "add_json_flag",
     "add_webhook_host_flag",
     "encodable",
@@ -36,6 +37,9 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 #: The command line itself was wrong, or a file could not be read (argparse uses 2 too).
 EXIT_USAGE = 2
+
+#: The ``SETTINGS`` argument's help, where a command reads one settings file.
+SETTINGS_HELP = "a .toml or .json settings file"
 
 # The formats a settings (or roster) file may have, by its name's suffix, in any case.
 _FORMATS = {".toml": "toml", ".json": "json"}
@@ -125,6 +129,45 @@ class Command(Protocol):
     """What ``args.run`` is: each command module sets it with ``set_defaults(run=...)``."""
 
     def __call__(self, args: argparse.Namespace, out: Output) -> int: ...
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    """A command with no arguments of its own."""
+
+
+def add_command(
+    sub: Any,
+    name: str,
+    summary: str,
+    description: str,
+    run: Command,
+    *,
+    settings: str | None = SETTINGS_HELP,
+    arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments,
+    shared_flags: bool = True,
+) -> argparse.ArgumentParser:
+    """Register one command with the ``add_subparsers`` object ``sub``; its parser is returned.
+
+    ``summary`` is the line in ``notifpolicy --help``; ``description`` the command's own help,
+    printed as written.  The command reads a ``SETTINGS`` file (``settings`` is that argument's
+    help) unless ``settings`` is ``None``; ``arguments`` adds its own arguments; then, unless
+    ``shared_flags`` is false (a command whose actions take them), come the flags every command
+    takes, ``--webhook-host`` and ``--json``, last in ``--help``; ``run`` runs it.
+    """
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if settings is not None:
+        parser.add_argument("settings", metavar="SETTINGS", help=settings)
+    arguments(parser)
+    if shared_flags:
+        add_webhook_host_flag(parser)
+        add_json_flag(parser)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

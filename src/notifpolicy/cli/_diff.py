@@ -25,14 +25,15 @@ from notifpolicy.cli._common import (
     CommandError,
     InvalidFileError,
     Output,
-    add_json_flag,
-    add_webhook_host_flag,
+    add_command,
     load_settings,
     problem_dict,
 )
 
 #: ``--exit-code`` and the files differ.
 EXIT_CHANGED = 3
+
+SUMMARY = "what a save would change, field by field"
 
 DESCRIPTION = """\
 Show what saving NEW over OLD would change: each changed field's dotted path with its old and
@@ -47,12 +48,10 @@ exit codes: 0 compared (changes or not), 1 a file is invalid, 2 unreadable file 
 
 def register(sub: Any) -> None:
     """Add ``diff`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "diff",
-        help="what a save would change, field by field",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    add_command(sub, "diff", SUMMARY, DESCRIPTION, run, settings=None, arguments=_arguments)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="the saved settings (.toml or .json)")
     parser.add_argument("new", metavar="NEW", help="the draft to save (.toml or .json)")
     parser.add_argument(
@@ -60,9 +59,6 @@ def register(sub: Any) -> None:
         action="store_true",
         help=f"exit {EXIT_CHANGED} when there are changes (0 when there are none)",
     )
-    add_webhook_host_flag(parser)
-    add_json_flag(parser)
-    parser.set_defaults(run=run)
 
 
 def _value(value: Any) -> str:

@@ -37,8 +37,7 @@ from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
     Output,
-    add_json_flag,
-    add_webhook_host_flag,
+    add_command,
     load_settings,
 )
 from notifpolicy.cli._team import Team, apply_members, apply_overrides, load_team, sample_team
@@ -64,6 +63,8 @@ _OPTION_OF_PATH: Final = {
     "event.mentioned": "--mention",
 }
 
+SUMMARY = "who is notified of one event, on which channel, and why"
+
 DESCRIPTION = """\
 Decide one event at one instant with the library's decide() and explain every decision: per
 recipient and channel the outcome (deliver, suppress or defer), the reason codes, a sentence
@@ -85,13 +86,10 @@ exit codes: 0 explained, 1 invalid settings or roster file, 2 unreadable file or
 
 def register(sub: Any) -> None:
     """Add ``explain`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "explain",
-        help="who is notified of one event, on which channel, and why",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("settings", metavar="SETTINGS", help="a .toml or .json settings file")
+    add_command(sub, "explain", SUMMARY, DESCRIPTION, run, arguments=_arguments)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--event", metavar="KIND", required=True, help="what happened (see the list above)"
     )
@@ -134,9 +132,6 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--lang", metavar="LANG", default="en", help="language of the sentences: en or nl"
     )
-    add_webhook_host_flag(parser)
-    add_json_flag(parser)
-    parser.set_defaults(run=run)
 
 
 def _check_facts(args: argparse.Namespace) -> None:

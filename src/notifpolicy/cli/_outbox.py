@@ -17,8 +17,17 @@ from typing import Any
 from notifpolicy._errors import NotifPolicyError
 from notifpolicy._outbox import OutboxItem
 from notifpolicy.adapters.sqlite import SqliteStore
-from notifpolicy.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Output, add_json_flag
+from notifpolicy.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    CommandError,
+    Output,
+    add_command,
+    add_json_flag,
+)
 from notifpolicy.cli._time import parse_instant
+
+SUMMARY = "list, requeue and count a SQLite store's failed and pending deliveries"
 
 DESCRIPTION = """\
 Operate the outbox of a SQLite store (the file SqliteStore(path) uses; it must exist).
@@ -35,11 +44,9 @@ exit codes: 0 done, 1 an ID is not a failed delivery (the others are requeued),
 
 def register(sub: Any) -> None:
     """Add ``outbox`` and its three actions to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "outbox",
-        help="list, requeue and count a SQLite store's failed and pending deliveries",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    # Each action takes --db and --json: the outbox itself takes no file and no flag.
+    parser = add_command(
+        sub, "outbox", SUMMARY, DESCRIPTION, run, settings=None, shared_flags=False
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     failed = actions.add_parser("failed", help="the deliveries that finally failed")
@@ -59,7 +66,6 @@ def register(sub: Any) -> None:
     failed.add_argument(
         "--limit", metavar="N", type=int, default=100, help="at most N (default 100)"
     )
-    parser.set_defaults(run=run)
     for action, command in ((failed, _failed), (requeue, _requeue), (stats, _stats)):
         action.set_defaults(run=command)
 

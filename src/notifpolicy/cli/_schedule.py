@@ -27,8 +27,7 @@ from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
     Output,
-    add_json_flag,
-    add_webhook_host_flag,
+    add_command,
     load_settings,
 )
 from notifpolicy.cli._time import (
@@ -49,6 +48,8 @@ MAX_DAYS: Final = 366
 LOOKBACK: Final = dt.timedelta(days=2)
 _TICK: Final = dt.timedelta(microseconds=1)
 
+SUMMARY = "upcoming quiet periods and digest sends, local time and UTC"
+
 DESCRIPTION = """\
 List upcoming quiet periods (start and end) and digest sends (daily summary and weekly report,
 with their period keys) in the workspace's local time and in UTC, in time order.
@@ -64,13 +65,10 @@ exit codes: 0 listed, 1 invalid settings, 2 unreadable file or bad usage
 
 def register(sub: Any) -> None:
     """Add ``schedule`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "schedule",
-        help="upcoming quiet periods and digest sends, local time and UTC",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("settings", metavar="SETTINGS", help="a .toml or .json settings file")
+    add_command(sub, "schedule", SUMMARY, DESCRIPTION, run, arguments=_arguments)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from",
         dest="start",
@@ -90,9 +88,6 @@ def register(sub: Any) -> None:
         default="ws-1",
         help="the workspace id that digest period keys start with (default ws-1)",
     )
-    add_webhook_host_flag(parser)
-    add_json_flag(parser)
-    parser.set_defaults(run=run)
 
 
 @attrs.frozen

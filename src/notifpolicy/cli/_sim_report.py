@@ -9,12 +9,13 @@ temporary path: the same simulation prints the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
-from notifpolicy import Channel, MessageCatalog, OutboxStatus, ReasonCode
-from notifpolicy.cli._sim_run import (
+import attrs
+
+from notifpolicy import MessageCatalog, ReasonCode
+from notifpolicy._simulation.run import (
     CatchUpEntry,
     DigestEntry,
     Entry,
@@ -26,11 +27,18 @@ from notifpolicy.cli._sim_run import (
     Targets,
     TrafficEntry,
 )
-from notifpolicy.cli._traffic import ActionKind
+from notifpolicy._simulation.summary import CHANNELS, summary
+from notifpolicy._simulation.traffic import ActionKind
 
 __all__ = ["json_document", "text_lines"]
 
-_CHANNELS = (Channel.IN_APP, Channel.EMAIL, Channel.PUSH, Channel.SLACK)
+# The JSON "type" of the entries whose fields map one to one (see _entry_json).
+_JSON_TYPES: dict[type[Entry], str] = {
+    SentEntry: "sent",
+    HeldEntry: "held",
+    EscalationEntry: "escalation",
+    CatchUpEntry: "catch_up",
+}
 _INDENT = " " * 23  # under the text after the time and the verb
 _DROPPED_FROM_SUMMARY = ReasonCode.QUIET_HOURS_SUMMARIZE.value
 _CATALOG = MessageCatalog.default()
@@ -71,7 +79,7 @@ def _targets(targets: Targets) -> str:
     for channel, recipient in targets:
         by_channel.setdefault(channel, []).append(recipient)
     parts = []
-    for channel in (c.value for c in _CHANNELS):
+    for channel in (c.value for c in CHANNELS):
         if channel in by_channel:
             who = by_channel[channel]
             parts.append(channel if who == ["slack"] else f"{channel} → {', '.join(who)}")
@@ -155,51 +163,6 @@ def _timeline(sim: Simulation) -> Iterator[str]:
         yield from (f"{_INDENT}{d}" for d in details)
 
 
-def _summary(sim: Simulation) -> dict[str, Any]:
-    actions = Counter(a.kind for a in sim.plan.actions)
-    assigned = actions[ActionKind.ASSIGN] + sum(
-        1 for a in sim.plan.actions if a.kind is ActionKind.CREATE and a.member
-    )
-    sent: Counter[str] = Counter()
-    escalations: Counter[str] = Counter()
-    digests = []
-    catchups = problems = 0
-    for e in sim.entries:
-        if isinstance(e, SentEntry):
-            sent.update(channel for channel, _ in e.targets)
-        elif isinstance(e, EscalationEntry):
-            escalations[e.kind] += 1
-        elif isinstance(e, DigestEntry):
-            digests.append({"key": e.key, "recipients": len(e.recipients)})
-        elif isinstance(e, CatchUpEntry):
-            catchups += 1
-        elif isinstance(e, ProblemEntry):
-            problems += 1
-    statuses = Counter(i.status for i in sim.outbox)
-    return {
-        "traffic": {
-            "created": actions[ActionKind.CREATE],
-            "assigned": assigned,
-            "replied": actions[ActionKind.REPLY],
-            "mentioned": actions[ActionKind.MENTION],
-            "unassigned": actions[ActionKind.UNASSIGN],
-            "closed": actions[ActionKind.CLOSE],
-            "open_at_end": actions[ActionKind.CREATE] - actions[ActionKind.CLOSE],
-        },
-        "decisions": dict(sim.outcomes),
-        "reasons": dict(sim.reasons),
-        "sent": {c.value: sent[c.value] for c in _CHANNELS},
-        "escalations": {
-            kind: escalations[kind]
-            for kind in ("escalation_unassigned", "escalation_first_response", "sla_breach")
-        },
-        "catch_ups": catchups,
-        "digests": digests,
-        "problems": problems,
-        "outbox": {s.value: statuses[s] for s in OutboxStatus},
-    }
-
-
 def _counts(mapping: dict[str, int], *, unit: str = "") -> str:
     parts = ", ".join(f"{k} {n}" for k, n in mapping.items() if n)
     return f"{sum(mapping.values())}{unit}" + (f": {parts}" if parts else "")
@@ -211,7 +174,7 @@ def text_lines(sim: Simulation, *, store: str | None) -> Iterator[str]:
     day = plan.start.astimezone(zone)
     yield f"Simulated {day:%A %Y-%m-%d} in {sim.settings.timezone} with seed {sim.plan.seed}."
     team = ", ".join(
-        f"{m.id} ({m.role.value}: {', '.join(c.value for c in _CHANNELS if c in m.channels)})"
+        f"{m.id} ({m.role.value}: {', '.join(c.value for c in CHANNELS if c in m.channels)})"
         for m in plan.members
     )
     yield f"Team: {team}."
@@ -226,7 +189,7 @@ def text_lines(sim: Simulation, *, store: str | None) -> Iterator[str]:
     yield ""
     yield from KEY
     yield from _timeline(sim)
-    s = _summary(sim)
+    s = summary(sim)
     t = s["traffic"]
     yield ""
     yield "Summary"
@@ -272,49 +235,6 @@ def _entry_json(e: Entry, zone: dt.tzinfo) -> dict[str, Any]:
             "subject": a.subject,
             "customer": a.customer,
         }
-    deliveries = [{"channel": c, "recipient": r} for c, r in getattr(e, "targets", ())]
-    if isinstance(e, SentEntry):
-        return {
-            "at": at,
-            "type": "sent",
-            "event_id": e.event_id,
-            "conversation_id": e.conversation_id,
-            "kinds": list(e.kinds),
-            "subject": e.subject,
-            "reasons": list(e.reasons),
-            "deliveries": deliveries,
-        }
-    if isinstance(e, HeldEntry):
-        return {
-            "at": at,
-            "type": "held",
-            "outcome": e.outcome,
-            "event_id": e.event_id,
-            "conversation_id": e.conversation_id,
-            "kinds": list(e.kinds),
-            "reasons": list(e.reasons),
-            "until": _iso(e.until, zone),
-            "deliveries": deliveries,
-        }
-    if isinstance(e, EscalationEntry):
-        return {
-            "at": at,
-            "type": "escalation",
-            "kind": e.kind,
-            "conversation_id": e.conversation_id,
-            "due_at": _iso(e.due_at, zone),
-            "key": e.key,
-        }
-    if isinstance(e, CatchUpEntry):
-        return {
-            "at": at,
-            "type": "catch_up",
-            "member_id": e.member_id,
-            "counts": dict(e.counts),
-            "conversation_ids": list(e.conversation_ids),
-            "channels": list(e.channels),
-            "key": e.key,
-        }
     if isinstance(e, DigestEntry):
         return {
             "at": at,
@@ -324,7 +244,27 @@ def _entry_json(e: Entry, zone: dt.tzinfo) -> dict[str, Any]:
             "period": {"start": _iso(e.start, zone), "end": _iso(e.end, zone)},
             "recipients": list(e.recipients),
         }
-    return {"at": at, "type": e.what, "item_id": e.item_id, "message": e.message}
+    if isinstance(e, ProblemEntry):
+        return {"at": at, "type": e.what, "item_id": e.item_id, "message": e.message}
+    # The others: every field after `at`, in order, as JSON.
+    document: dict[str, Any] = {"at": at, "type": _JSON_TYPES[type(e)]}
+    document.update(
+        _field_json(f.name, getattr(e, f.name), zone) for f in attrs.fields(type(e))[1:]
+    )
+    return document
+
+
+def _field_json(name: str, value: object, zone: dt.tzinfo) -> tuple[str, Any]:
+    """One field of an entry as a JSON member: ``(name, value)``."""
+    if name == "targets":
+        return "deliveries", [{"channel": c, "recipient": r} for c, r in cast(Targets, value)]
+    if name == "counts":
+        return name, dict(cast(tuple[tuple[str, int], ...], value))
+    if isinstance(value, dt.datetime):
+        return name, _iso(value, zone)
+    if isinstance(value, tuple):
+        return name, list(value)
+    return name, value
 
 
 def json_document(sim: Simulation, *, store: str | None) -> dict[str, Any]:
@@ -346,12 +286,12 @@ def json_document(sim: Simulation, *, store: str | None) -> dict[str, Any]:
                 "id": m.id,
                 "role": m.role.value,
                 "email": m.email,
-                "channels": [c.value for c in _CHANNELS if c in m.channels],
+                "channels": [c.value for c in CHANNELS if c in m.channels],
             }
             for m in plan.members
         ],
         "overrides": {member_id: dict(o) for member_id, o in plan.overrides},
         "store": store,
         "timeline": [_entry_json(e, zone) for e in sim.entries],
-        "summary": _summary(sim),
+        "summary": summary(sim),
     }

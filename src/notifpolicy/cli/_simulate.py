@@ -1,9 +1,10 @@
 """The ``simulate`` command: one day of made-up helpdesk traffic through the real service.
 
 ``notifpolicy simulate SETTINGS --day YYYY-MM-DD`` draws a team and a day of conversations from
-``--seed`` (:mod:`._traffic`), plays them through :class:`~notifpolicy.service.NotificationService`
-on a SQLite store with a manual clock and recording transports (:mod:`._sim_run`), and prints the
-timeline and a summary (:mod:`._sim_report`).  Same seed, same bytes.  ``docs/simulate.md`` says
+``--seed``, plays them through :class:`~notifpolicy.service.NotificationService` on a SQLite
+store with a manual clock and recording transports (the engine, :mod:`notifpolicy._simulation`),
+and prints the timeline and a summary (:mod:`._sim_report`).  This module parses the arguments
+and opens the store; the engine does the rest.  Same seed, same bytes.  ``docs/simulate.md`` says
 which window runs and why.
 """
 
@@ -18,20 +19,18 @@ from typing import IO, Any
 
 from notifpolicy import StorageError
 from notifpolicy._errors import quote
+from notifpolicy._simulation import Simulation, plan_day, simulate
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
     Output,
-    add_json_flag,
-    add_webhook_host_flag,
+    add_command,
     load_settings,
 )
 from notifpolicy.cli._sim_progress import ProgressBar
 from notifpolicy.cli._sim_report import json_document, text_lines
-from notifpolicy.cli._sim_run import Simulation, simulate
 from notifpolicy.cli._time import day_start
-from notifpolicy.cli._traffic import plan_day
 
 __all__ = ["register", "run"]
 
@@ -42,6 +41,8 @@ SEEDS = (0, 2**63 - 1)
 DAYS = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _INT = re.compile(r"[0-9]{1,20}", re.ASCII)
+
+SUMMARY = "play one day of made-up helpdesk traffic through the notification service"
 
 DESCRIPTION = f"""\
 Play one local day of made-up helpdesk traffic (drawn from --seed) through the notification
@@ -59,13 +60,18 @@ or cannot be created
 
 def register(sub: Any) -> None:
     """Add ``simulate`` to the command parser."""
-    parser: argparse.ArgumentParser = sub.add_parser(
+    add_command(
+        sub,
         "simulate",
-        help="play one day of made-up helpdesk traffic through the notification service",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        SUMMARY,
+        DESCRIPTION,
+        run,
+        settings="workspace settings (.toml or .json)",
+        arguments=_arguments,
     )
-    parser.add_argument("settings", metavar="SETTINGS", help="workspace settings (.toml or .json)")
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--day", required=True, metavar="YYYY-MM-DD", help="the local date to simulate"
     )
@@ -85,9 +91,6 @@ def register(sub: Any) -> None:
         metavar="N",
         help=f"conversations during the day ({CONVERSATIONS[0]}-{CONVERSATIONS[1]}; default: 40)",
     )
-    add_webhook_host_flag(parser)
-    add_json_flag(parser)
-    parser.set_defaults(run=run)
 
 
 def _whole(option: str, raw: str, bounds: tuple[int, int]) -> int:

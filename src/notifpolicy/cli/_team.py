@@ -27,13 +27,16 @@ from notifpolicy import (
     Roster,
     ValidationError,
 )
-from notifpolicy._errors import ProblemList, quote
+from notifpolicy._errors import ProblemList, key_path, quote
 from notifpolicy.cli._common import CommandError, InvalidFileError, read_data_file
 
 __all__ = ["Team", "apply_members", "apply_overrides", "load_team", "sample_team"]
 
 _MEMBER_KEYS = ("id", "role", "name", "active", "channels", "overrides")
-_ROLES = ", ".join(r.value for r in Role)
+# The file's keys that Member.from_dict reads, by its names for them; and back.
+_LIBRARY_KEYS = {"id": "id", "role": "role", "name": "display_name", "active": "active",
+                 "channels": "channels"}  # fmt: skip
+_FILE_KEYS = {library: file for file, library in _LIBRARY_KEYS.items()}
 _CHANNELS = ("in_app", "email", "push")
 
 
@@ -75,70 +78,42 @@ def _overrides_problems(path: str, overrides: object) -> list[Problem]:
     return []
 
 
-def _member(item: object, path: str, problems: list[Problem]) -> tuple[Member, Any] | None:
+def _member(item: object, path: str, problems: ProblemList) -> tuple[Member, Any] | None:
+    """One member of the file, read by :meth:`Member.from_dict`, and its overrides.
+
+    The file's keys are the library's but for two: the display name is ``name``, and
+    ``overrides`` is read as a preferences document's (``email`` and ``language`` are not
+    taken).  This member's problems are added to ``problems`` in the order of
+    :data:`_MEMBER_KEYS` (unknown keys first), whatever order the readers found them in.
+    """
     if not isinstance(item, Mapping):
         problems.append(Problem(path, "type", "must be a table with at least an id"))
         return None
-    before = len(problems)
+    found: list[tuple[int, Problem]] = []  # (the key's place in _MEMBER_KEYS, the problem)
+    expected = f"unknown key; expected {', '.join(_MEMBER_KEYS)}"
     for key in item:
         if key not in _MEMBER_KEYS:
-            problems.append(
-                Problem(
-                    f"{path}.{key}",
-                    "unknown_key",
-                    f"unknown key; expected {', '.join(_MEMBER_KEYS)}",
-                )
-            )
-    member_id = item.get("id")
-    if not isinstance(member_id, str) or not member_id:
-        problems.append(
-            Problem(f"{path}.id", "type", f"must be a non-empty string, got {quote(member_id)}")
-        )
-    role = item.get("role", "agent")
-    if not isinstance(role, str) or role not in {r.value for r in Role}:
-        problems.append(
-            Problem(
-                f"{path}.role",
-                "choice" if isinstance(role, str) else "type",
-                f"must be one of {_ROLES}, got {quote(role)}",
-            )
-        )
-    name = item.get("name", "")
-    if not isinstance(name, str):
-        problems.append(Problem(f"{path}.name", "type", f"must be a string, got {quote(name)}"))
-    active = item.get("active", True)
-    if not isinstance(active, bool):
-        problems.append(
-            Problem(f"{path}.active", "type", f"must be true or false, got {quote(active)}")
-        )
-    channels = item.get("channels", list(_CHANNELS))
-    expected = f"must be a list without duplicates of {', '.join(_CHANNELS)}"
-    if not isinstance(channels, list):
-        problems.append(Problem(f"{path}.channels", "type", f"{expected}, got {quote(channels)}"))
-    else:
-        for j, channel in enumerate(channels):
-            where = f"{path}.channels[{j}]"
-            if channel not in _CHANNELS:
-                problems.append(
-                    Problem(
-                        where,
-                        "choice" if isinstance(channel, str) else "type",
-                        f"{expected}, got {quote(channel)}",
-                    )
-                )
-            elif channels.index(channel) != j:
-                problems.append(Problem(where, "duplicate", f"{quote(channel)} is listed twice"))
+            found.append((-1, Problem(key_path(path, key), "unknown_key", expected)))
+    fields = {_LIBRARY_KEYS[k]: v for k, v in item.items() if k in _LIBRARY_KEYS}
+    member: Member | None = None
+    omitted = 0
+    try:
+        member = Member.from_dict(fields)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            field, bracket, rest = problem.path.partition("[")
+            key = _FILE_KEYS[field]
+            where = key_path(path, key) + bracket + rest
+            found.append((_MEMBER_KEYS.index(key), attrs.evolve(problem, path=where)))
+        omitted = exc.omitted
     overrides = item.get("overrides", {})
-    problems.extend(_overrides_problems(f"{path}.overrides", overrides))
-    if len(problems) > before:
+    place = _MEMBER_KEYS.index("overrides")
+    found.extend((place, p) for p in _overrides_problems(key_path(path, "overrides"), overrides))
+    found.sort(key=lambda pair: pair[0])  # stable: each reader's order within a key
+    problems.extend(p for _, p in found)
+    problems.omitted += omitted
+    if found or member is None:
         return None
-    member = Member(
-        member_id,  # type: ignore[arg-type]  # checked above
-        Role(role),
-        name,
-        active=active,
-        channels=[Channel(c) for c in channels],
-    )
     return member, overrides
 
 

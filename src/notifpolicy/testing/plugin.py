@@ -2,9 +2,9 @@
 
 Installed with ``notifpolicy[testing]``, it gives every test these fixtures:
 
-- ``notifpolicy_clock``: a :class:`~notifpolicy.testing.fakes.ManualClock` at Monday
+- ``notifpolicy_clock``: a :class:`~notifpolicy.adapters.clock.ManualClock` at Monday
   2026-03-02 09:00 UTC;
-- ``notifpolicy_outbox``: an :class:`~notifpolicy.testing.fakes.InMemoryStore` (every store port);
+- ``notifpolicy_outbox``: an :class:`~notifpolicy.adapters.memory.InMemoryStore` (every store port);
 - ``notifpolicy_workspace``: a :class:`Workspace`, a whole workspace wired to the two above, with
   recording transports, so a rule is tested in a few lines::
 
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from notifpolicy.testing.fakes import InMemoryStore, ManualClock
+    from notifpolicy.adapters.clock import ManualClock
+    from notifpolicy.adapters.memory import InMemoryStore
     from notifpolicy.testing.workspace import Workspace
 
 # The library is imported inside the fixtures, not here: pytest loads this plugin before
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def notifpolicy_clock() -> ManualClock:
     """A manual clock at Monday 2026-03-02 09:00 UTC."""
-    from notifpolicy.testing.fakes import ManualClock  # noqa: PLC0415
+    from notifpolicy.adapters.clock import ManualClock  # noqa: PLC0415
     from notifpolicy.testing.workspace import START  # noqa: PLC0415
 
     return ManualClock(START)
@@ -47,7 +48,7 @@ def notifpolicy_clock() -> ManualClock:
 @pytest.fixture
 def notifpolicy_outbox() -> InMemoryStore:
     """An in-memory store: settings, preferences, audit log, ledger and outbox."""
-    from notifpolicy.testing.fakes import InMemoryStore  # noqa: PLC0415
+    from notifpolicy.adapters.memory import InMemoryStore  # noqa: PLC0415
 
     return InMemoryStore()
 

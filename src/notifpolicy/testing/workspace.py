@@ -14,9 +14,11 @@ from notifpolicy._events import Event
 from notifpolicy._kinds import MEMBER_CHANNELS, Channel, Role
 from notifpolicy._outbox import Delivery
 from notifpolicy._roster import Member, Roster
+from notifpolicy._simulation.wake import run_until
 from notifpolicy._timeutil import require_aware
+from notifpolicy.adapters.clock import ManualClock
+from notifpolicy.adapters.memory import InMemoryStore, RecordingTransport
 from notifpolicy.service import NotificationService, TickReport
-from notifpolicy.testing.fakes import InMemoryStore, ManualClock, RecordingTransport
 
 __all__ = ["START", "Workspace"]
 
@@ -118,10 +120,8 @@ class Workspace:
     def run_until(self, when: dt.datetime | str) -> list[TickReport]:
         """Advance the clock, ticking at every ``next_wake_at`` on the way, and at ``when``."""
         end = _instant(when)
-        reports = []
-        while (wake := self.service.next_wake_at()) is not None and wake <= end:
-            self.clock.set(max(wake, self.clock.now()))
-            reports.append(self.service.tick())
+        reports: list[TickReport] = []
+        run_until(self.service, self.clock, end, reports.append)
         self.clock.set(end)
         reports.append(self.service.tick())
         return reports

@@ -1,4 +1,4 @@
-"""One day of made-up helpdesk traffic for ``notifpolicy simulate``, drawn from a seeded RNG.
+"""One day of made-up helpdesk traffic for the simulation, drawn from a seeded RNG.
 
 Theory of operation.  Everything comes from one ``random.Random(seed)``, drawn in a fixed
 order, so a seed gives the same team and the same day on every machine.  All arithmetic is on

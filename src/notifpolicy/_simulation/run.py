@@ -1,10 +1,10 @@
 """Plays a :class:`DayPlan` through the real :class:`NotificationService` and records what it did.
 
-Theory of operation.  The simulation is the host app: it keeps the conversations (the
-escalation check's states and the digest's records), reports what happens as events, and moves
-a :class:`ManualClock`.  Between two actions of the plan it wakes the service exactly when the
-service asks to be woken (``next_wake_at``: a delivery due, an escalation, a quiet period's end,
-a digest), never by polling, so every escalation fires at its due instant.  Transports record
+Theory of operation.  The simulation is the host app (:class:`~.host.Helpdesk`): it keeps the
+conversations (the escalation check's states and the digest's records), reports what happens as
+events, and moves a :class:`ManualClock`.  Between two actions of the plan it wakes the service
+exactly when the service asks to be woken (:func:`~.wake.run_until`), never by polling, so every
+escalation fires at its due instant.  Transports record
 instead of sending.  After each ``handle`` or ``tick`` the :class:`TickReport` and the recorded
 deliveries become timeline entries.
 
@@ -24,24 +24,20 @@ import attrs
 
 from notifpolicy import (
     Channel,
-    ConversationCreated,
-    ConversationRecord,
-    ConversationState,
-    ConversationUnassigned,
     Decision,
-    Event,
-    MemberMentioned,
     OutboxItem,
     Outcome,
     ReasonCode,
-    Reply,
     Roster,
     WorkspaceSettings,
 )
-from notifpolicy.cli._traffic import Action, ActionKind, DayPlan
+from notifpolicy._simulation.host import Helpdesk
+from notifpolicy._simulation.traffic import Action, DayPlan
+from notifpolicy._simulation.wake import run_until
+from notifpolicy.adapters.clock import ManualClock
+from notifpolicy.adapters.memory import RecordingTransport
 from notifpolicy.ports import Store
 from notifpolicy.service import NotificationService, TickReport
-from notifpolicy.testing.fakes import ManualClock, RecordingTransport
 
 __all__ = [
     "WORKSPACE_ID",
@@ -59,8 +55,6 @@ __all__ = [
 
 WORKSPACE_ID = "sim"
 _ONE_US = dt.timedelta(microseconds=1)
-# A service that asks to be woken at the same instant this often is not making progress.
-_MAX_TICKS_AT_ONE_INSTANT = 1000
 
 Targets = tuple[tuple[str, str], ...]  # (channel, recipient) pairs, in the order decided or sent
 # Held decisions shown on one line: event id, outcome label, reasons, until, kinds.
@@ -158,78 +152,6 @@ class Simulation:
     outbox: tuple[OutboxItem, ...]
 
 
-class _Helpdesk:
-    """The host app's side: the roster, open conversations for escalations, digest records."""
-
-    def __init__(self, roster: Roster) -> None:
-        self._roster = roster
-        self._states: dict[str, ConversationState] = {}
-        self._records: dict[str, ConversationRecord] = {}
-
-    def roster(self, workspace_id: str) -> Roster:
-        return self._roster
-
-    def open_conversations(self, workspace_id: str) -> list[ConversationState]:
-        return list(self._states.values())
-
-    def conversation_records(
-        self, workspace_id: str, start: dt.datetime, end: dt.datetime
-    ) -> list[ConversationRecord]:
-        return [
-            r
-            for r in self._records.values()
-            if r.created_at < end and (r.closed_at is None or r.closed_at >= start)
-        ]
-
-    def apply(self, action: Action, event_id: str) -> Event | None:
-        """Change the conversation as the action says; the event to report, if there is one."""
-        cid, at = action.conversation_id, action.at
-        if action.kind is ActionKind.CREATE:
-            self._states[cid] = ConversationState(
-                id=cid,
-                created_at=at,
-                assignee=action.member,
-                unassigned_since=None if action.member else at,
-            )
-            self._records[cid] = ConversationRecord(cid, at, assignee=action.member)
-            return ConversationCreated(
-                id=event_id,
-                conversation_id=cid,
-                subject=action.subject,
-                customer=action.customer,
-                assignee=action.member,
-            )
-        state, record = self._states[cid], self._records[cid]
-        if action.kind is ActionKind.MENTION:
-            assert action.member is not None  # noqa: S101 -- the plan always names the author
-            return MemberMentioned(
-                id=event_id,
-                conversation_id=cid,
-                author_id=action.member,
-                mentioned=action.mentioned,
-            )
-        if action.kind is ActionKind.CLOSE:
-            del self._states[cid]
-            self._records[cid] = attrs.evolve(record, closed_at=at)
-        elif action.kind is ActionKind.ASSIGN:
-            self._states[cid] = attrs.evolve(state, assignee=action.member, unassigned_since=None)
-            self._records[cid] = attrs.evolve(record, assignee=action.member)
-        elif action.kind is ActionKind.UNASSIGN:
-            self._states[cid] = attrs.evolve(state, assignee=None, unassigned_since=at)
-            self._records[cid] = attrs.evolve(record, assignee=None)
-            return ConversationUnassigned(id=event_id, conversation_id=cid)
-        else:  # a reply: the first one stops the first-response clock
-            assert action.member is not None  # noqa: S101 -- the plan always names the agent
-            first = state.first_response_at or at
-            self._states[cid] = attrs.evolve(state, first_response_at=first)
-            self._records[cid] = attrs.evolve(
-                record,
-                first_response_at=first,
-                replies=(*record.replies, Reply(action.member, at)),
-            )
-        return None
-
-
 def _label(d: Decision) -> str:
     if d.outcome is Outcome.DEFER:
         return "deferred"
@@ -259,26 +181,21 @@ def _target(d: Decision) -> tuple[str, str]:
     return d.channel.value, str(d.recipient)
 
 
+@attrs.define
 class _Run:
-    def __init__(
-        self,
-        service: NotificationService,
-        clock: ManualClock,
-        desk: _Helpdesk,
-        recorder: RecordingTransport,
-        store: Store,
-    ) -> None:
-        self.service = service
-        self.clock = clock
-        self.desk = desk
-        self.recorder = recorder
-        self.store = store
-        self.entries: list[Entry] = []
-        self.outcomes: Counter[str] = Counter()
-        self.reasons: Counter[str] = Counter()
-        # Why each (event, recipient, channel) was delivered, for the "sent" lines.
-        self._why: dict[tuple[str, str, str], tuple[str, ...]] = {}
-        self._seen = 0
+    """One simulated day in progress: the service and the host around it, and what it recorded."""
+
+    service: NotificationService
+    clock: ManualClock
+    desk: Helpdesk
+    recorder: RecordingTransport
+    store: Store
+    entries: list[Entry] = attrs.field(factory=list, init=False)
+    outcomes: Counter[str] = attrs.field(factory=Counter, init=False)
+    reasons: Counter[str] = attrs.field(factory=Counter, init=False)
+    # Why each (event, recipient, channel) was delivered, for the "sent" lines.
+    _why: dict[tuple[str, str, str], tuple[str, ...]] = attrs.field(factory=dict, init=False)
+    _seen: int = attrs.field(default=0, init=False)  # recorded deliveries already turned into lines
 
     def now(self) -> dt.datetime:
         return self.clock.now().astimezone(dt.UTC)
@@ -296,14 +213,12 @@ class _Run:
 
     def run_until(self, limit: dt.datetime, on_step: Callable[[], None]) -> None:
         """Wake the service whenever it asks, up to and including ``limit``."""
-        repeats = 0
-        while (wake := self.service.next_wake_at()) is not None and wake <= limit:
-            repeats = repeats + 1 if wake <= self.now() else 0
-            if repeats > _MAX_TICKS_AT_ONE_INSTANT:  # pragma: no cover - a service bug
-                raise RuntimeError(f"the service makes no progress at {wake.isoformat()}")
-            self.clock.set(wake)
-            self.tick()
+
+        def record(report: TickReport) -> None:
+            self._record(report)
             on_step()
+
+        run_until(self.service, self.clock, limit, record)
 
     def drain(self, last: dt.datetime, on_step: Callable[[], None]) -> None:
         """Keep sending until nothing due by ``last`` is left in the outbox (paced Slack)."""
@@ -406,7 +321,7 @@ def simulate(
 ) -> Simulation:
     """Play ``plan`` through a service on ``store`` and return what happened."""
     clock = ManualClock(plan.start)
-    desk = _Helpdesk(Roster(plan.members))
+    desk = Helpdesk(Roster(plan.members))
     recorder = RecordingTransport()
     service = NotificationService(
         workspace_id=WORKSPACE_ID,
