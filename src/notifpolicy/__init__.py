@@ -53,16 +53,24 @@ heading names (``tests/test_layers.py`` checks both the imports and that this ma
       ports.py                  Store and its parts, the sources, Clock, Transport
     service: the shell that calls ports and holds a clock; imports core and ports
       service.py                NotificationService (handle, tick, saves), TickReport
-      worker.py                 run_worker: one loop serving many workspaces
     adapters: real I/O behind the ports; imports core and ports, never the service
       adapters/__init__.py      the reference adapters, listed
       adapters/_deadline.py     an overall deadline for one send
       adapters/_rows.py         what the SQL stores share: row decoding, schema, audit rows
-      adapters/clock.py         SystemClock, the real clock
+      adapters/clock.py         SystemClock, the real clock; ManualClock, moved by hand
+      adapters/memory.py        InMemoryStore and RecordingTransport: no I/O at all
       adapters/postgres.py      PostgresStore and PostgresListener: one PostgreSQL schema
       adapters/slack.py         SlackWebhookTransport, on http.client and ssl
       adapters/smtp.py          SmtpTransport, on smtplib
       adapters/sqlite.py        SqliteStore: every store port in one SQLite file
+    runners: loops a host runs around the service; imports core, ports, service, adapters
+      worker.py                 run_worker: one loop serving many workspaces
+      _simulation/__init__.py   the simulation engine, shared by the CLI and the testing kit
+      _simulation/host.py       the helpdesk's side: conversations and the events they make
+      _simulation/run.py        plays a day through the real service, records it
+      _simulation/summary.py    the figures of a simulated day
+      _simulation/traffic.py    a day of made-up helpdesk traffic from a seeded RNG
+      _simulation/wake.py       the wake loop: tick whenever the service asks to be woken
     cli: the notifpolicy command; imports anything but the testing kit
       __main__.py               python -m notifpolicy
       cli/__init__.py           main and the argument parser of the command
@@ -74,16 +82,14 @@ heading names (``tests/test_layers.py`` checks both the imports and that this ma
       cli/_schedule.py          schedule: quiet periods and digest sends ahead
       cli/_sim_progress.py      simulate's progress bar on stderr
       cli/_sim_report.py        a simulated day as text or JSON
-      cli/_sim_run.py           plays a day through the real service, records it
       cli/_simulate.py          simulate: a day of made-up traffic through the service
       cli/_team.py              the members explain decides for
       cli/_time.py              instants on the command line, read and shown
-      cli/_traffic.py           a day of made-up helpdesk traffic from a seeded RNG
     testing: for tests only (only tests import it); imports anything but the CLI
       testing/__init__.py       fakes, Hypothesis strategies, a pytest plugin
       testing/_decision_strategies.py  strategies for rosters, events, preferences
       testing/_settings_strategies.py  strategies for settings values
-      testing/fakes.py          InMemoryStore, ManualClock, RecordingTransport
+      testing/fakes.py          InMemoryStore, ManualClock, RecordingTransport, re-exported
       testing/plugin.py         the pytest plugin (registered as notifpolicy)
       testing/strategies.py     the public Hypothesis strategies
       testing/workspace.py      Workspace: one workspace under test

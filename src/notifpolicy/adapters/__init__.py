@@ -1,4 +1,6 @@
-"""Reference adapters for the ports: SQLite, PostgreSQL, Slack incoming webhooks, SMTP, the clock.
+"""Reference adapters for the ports: SQLite, PostgreSQL, Slack incoming webhooks, SMTP, the
+clocks, and the in-memory store and recording transport (``memory``) that tests, demos and the
+simulation use.
 
 Import the one you use: ``from notifpolicy.adapters.sqlite import SqliteStore``.  The core never
 imports these, and they never import the service.
@@ -6,7 +8,8 @@ imports these, and they never import the service.
 What an adapter imports: the ports, the public core (``from notifpolicy import ...``: every type
 and error it reads or writes, and :func:`~notifpolicy.check_stored_version`, the stores'
 compare-and-set rule), its own library (``sqlite3``, ``psycopg``, ``http.client``,
-``smtplib``), and the private modules of this package that the adapters share:
+``smtplib``; ``memory`` and ``clock`` only the standard library), and the private modules of
+this package that the adapters share:
 
 - ``_rows``: what the two SQL stores' rows mean (documents beside their schema number, audit
   documents, the outbox columns, unreadable rows named by table and key);

@@ -36,8 +36,8 @@ from notifpolicy import (
     StorageError,
     WakeUp,
     WorkspaceSettings,
+    check_stored_version,
 )
-from notifpolicy._saving import check_stored_version
 from notifpolicy._timeutil import require_aware
 
 __all__ = ["InMemoryStore", "RecordingTransport"]
