@@ -514,6 +514,19 @@ def _not_preferences(member_id: object, value: object) -> Problem:
     )
 
 
+def _quiet_at(settings: WorkspaceSettings, now: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    """Whether ``now`` is in quiet hours, and until when (``None`` when it is not)."""
+    qh = settings.quiet_hours
+    try:
+        quiet = qh.is_quiet(now, settings.timezone)
+        return quiet, (qh.quiet_until(now, settings.timezone) if quiet else None)
+    except ValidationError as exc:
+        # The time primitives name their argument `at`; here the caller's is `now`.
+        raise ValidationError(
+            [attrs.evolve(p, path="now") if p.path == "at" else p for p in exc.problems]
+        ) from None
+
+
 def decide(
     event: Event,
     *,
@@ -566,15 +579,7 @@ def decide(
         if problems:
             raise ValidationError(problems) from None
         raise
-    qh = settings.quiet_hours
-    try:
-        quiet = qh.is_quiet(now, settings.timezone)
-        until = qh.quiet_until(now, settings.timezone) if quiet else None
-    except ValidationError as exc:
-        # The time primitives name their argument `at`; here the caller's is `now`.
-        raise ValidationError(
-            [attrs.evolve(p, path="now") if p.path == "at" else p for p in exc.problems]
-        ) from None
+    quiet, until = _quiet_at(settings, now)
     rulings = _Rulings(event, until)
     everyone, members, by_id = _audience(plan, event, roster)
     if members is roster and type(preferences) is not dict:

@@ -41,6 +41,7 @@ from notifpolicy._digest_html import (
 )
 from notifpolicy._digest_report import DigestReport, Trend, TrendMetric, Verdict, percent
 from notifpolicy._digest_schedule import DigestPeriod
+from notifpolicy._kinds import KIND_WEEKLY_REPORT
 from notifpolicy._roster import Roster
 from notifpolicy._timeutil import resolve_zone
 
@@ -246,7 +247,7 @@ def _sections(report: DigestReport, roster: Roster | None, w: _Words) -> list[Se
                 ),
             )
         )
-    weekly = report.kind == "weekly_report"
+    weekly = report.kind == KIND_WEEKLY_REPORT
     if weekly and f.new:
         sections.append(_chart(report, w))
     if f.agents:

@@ -245,43 +245,58 @@ def outbox_items(
     _check_item_arguments(event, decisions, settings, conversation_url_template, problems)
     if problems:
         raise ValidationError(problems)
-    items: list[OutboxItem] = []
+    texts = _EventTexts(settings, catalog, language, conversation_url_template)
     prefix = f"{key_part(workspace_id)}:{key_part(event.id)}:"
-    for d in decisions:
-        recipient = str(d.recipient)
-        fields: dict[str, Any] = {
-            "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
-            "workspace_id": workspace_id,
-            "event_id": event.id,
-            "conversation_id": d.conversation_id,
-            "recipient": recipient,
-            "channel": d.channel,
-            "kinds": d.kinds,
-        }
-        if d.outcome is Outcome.SUPPRESS:
-            if d.held_until is not None and is_summarized(d):
-                # Input for the catch-up when the quiet period ends: kept, never sent.
-                record = json.dumps(d.to_dict(), sort_keys=True)
-                items.append(
-                    OutboxItem(**fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record)
-                )
-            continue
-        when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
-        if d.is_slack:
-            payload = slack_payload(
-                d,
-                event,
-                settings=settings,
-                conversation_url_template=conversation_url_template,
-                language=language,
-                catalog=catalog,
-            )
-            text = str(payload.get("text", ""))
-            items.append(OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload)))
-        else:
-            subject, text = _member_text(event, d, catalog, language, conversation_url_template)
-            items.append(OutboxItem(**fields, due_at=when, subject=subject, text=text))
-    return tuple(items)
+    items = (_item(event, d, workspace_id, prefix, now, texts) for d in decisions)
+    return tuple(item for item in items if item is not None)
+
+
+@attrs.frozen
+class _EventTexts:
+    """What an event's item texts are made with (checked by :func:`outbox_items`)."""
+
+    settings: WorkspaceSettings
+    catalog: MessageCatalog
+    language: str
+    conversation_url_template: str | None
+
+
+def _item(
+    event: Event, d: Decision, workspace_id: str, prefix: str, now: dt.datetime, texts: _EventTexts
+) -> OutboxItem | None:
+    """The item for one decision; ``None`` for a suppressed one that is not kept for a catch-up."""
+    recipient = str(d.recipient)
+    fields: dict[str, Any] = {
+        "id": f"{prefix}{key_part(recipient)}:{d.channel.value}",
+        "workspace_id": workspace_id,
+        "event_id": event.id,
+        "conversation_id": d.conversation_id,
+        "recipient": recipient,
+        "channel": d.channel,
+        "kinds": d.kinds,
+    }
+    if d.outcome is Outcome.SUPPRESS:
+        if d.held_until is None or not is_summarized(d):
+            return None
+        # Input for the catch-up when the quiet period ends: kept, never sent.
+        record = json.dumps(d.to_dict(), sort_keys=True)
+        return OutboxItem(**fields, due_at=d.held_until, status=OutboxStatus.HELD, body=record)
+    when = d.deliver_at if d.outcome is Outcome.DEFER and d.deliver_at else now
+    if d.is_slack:
+        payload = slack_payload(
+            d,
+            event,
+            settings=texts.settings,
+            conversation_url_template=texts.conversation_url_template,
+            language=texts.language,
+            catalog=texts.catalog,
+        )
+        text = str(payload.get("text", ""))
+        return OutboxItem(**fields, due_at=when, subject=text, body=json.dumps(payload))
+    subject, text = _member_text(
+        event, d, texts.catalog, texts.language, texts.conversation_url_template
+    )
+    return OutboxItem(**fields, due_at=when, subject=subject, text=text)
 
 
 def _check_catalog(catalog: object, language: object, problems: list[Problem]) -> MessageCatalog:

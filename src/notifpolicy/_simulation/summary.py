@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from notifpolicy import Channel, OutboxStatus
+from notifpolicy import (
+    KIND_FIRST_RESPONSE,
+    KIND_SLA_BREACH,
+    KIND_UNASSIGNED,
+    Channel,
+    OutboxStatus,
+)
 from notifpolicy._simulation.run import (
     CatchUpEntry,
     DigestEntry,
@@ -63,7 +69,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "sent": {c.value: sent[c.value] for c in CHANNELS},
         "escalations": {
             kind: escalations[kind]
-            for kind in ("escalation_unassigned", "escalation_first_response", "sla_breach")
+            for kind in (KIND_UNASSIGNED, KIND_FIRST_RESPONSE, KIND_SLA_BREACH)
         },
         "catch_ups": catchups,
         "digests": digests,

@@ -16,6 +16,7 @@ from typing import Any, Final
 import attrs
 
 from notifpolicy import (
+    KIND_SLA_BREACH,
     ConversationCreated,
     ConversationUnassigned,
     Decision,
@@ -157,7 +158,7 @@ def _event(args: argparse.Namespace) -> Event:
             return ConversationUnassigned(**ids)
         if kind == "mention":
             return MemberMentioned(**ids, author_id=args.author, mentioned=args.mention)
-        if kind == "sla_breach":
+        if kind == KIND_SLA_BREACH:
             return SlaBreached(**ids, assignee=args.assignee)
         if kind.startswith("escalation_"):
             return EscalationDue(**ids, kind=kind)

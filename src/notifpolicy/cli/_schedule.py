@@ -23,6 +23,7 @@ import attrs
 
 from notifpolicy import DailyDigest, QuietHours, WeeklyDigest, WorkspaceSettings
 from notifpolicy._errors import quote
+from notifpolicy._kinds import KIND_DAILY_SUMMARY, KIND_WEEKLY_REPORT
 from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
@@ -201,7 +202,7 @@ class _Row:
     key: str | None = None
 
 
-_LABELS = {"daily_summary": "daily summary", "weekly_report": "weekly report"}
+_LABELS = {KIND_DAILY_SUMMARY: "daily summary", KIND_WEEKLY_REPORT: "weekly report"}
 
 
 def _timeline(quiet: list[_Quiet], sends: list[_Send]) -> list[_Row]:
@@ -215,7 +216,7 @@ def _timeline(quiet: list[_Quiet], sends: list[_Send]) -> list[_Row]:
             length = _duration(period.end - period.start)
             rows.append(_Row(period.end, 0, "quiet_end", f"quiet hours end ({length})"))
     for send in sends:
-        order = 2 if send.kind == "daily_summary" else 3
+        order = 2 if send.kind == KIND_DAILY_SUMMARY else 3
         text = f"{_LABELS[send.kind]}  {send.key}"
         rows.append(_Row(send.at, order, send.kind, text, send.key))
     rows.sort(key=lambda row: (row.at, row.order))
