@@ -24,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import Row, row, standalone
 
 from notifpolicy import Channel, ConversationCreated, Member, Role, Roster
+from notifpolicy.adapters.clock import ManualClock
+from notifpolicy.adapters.memory import RecordingTransport
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
-from notifpolicy.testing.fakes import ManualClock, RecordingTransport
 
 NAME = "handle"
 T0 = dt.datetime(2026, 3, 30, 10, 0, tzinfo=dt.UTC)  # a Monday morning: no quiet hours

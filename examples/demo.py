@@ -33,9 +33,9 @@ from notifpolicy import (
     preference_matrix,
     save_workspace_settings,
 )
+from notifpolicy.adapters.clock import ManualClock
 from notifpolicy.adapters.sqlite import SqliteStore
 from notifpolicy.service import NotificationService
-from notifpolicy.testing.fakes import ManualClock
 
 WORKSPACE_TOML = """
 timezone = "Europe/Amsterdam"

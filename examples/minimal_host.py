@@ -26,8 +26,9 @@ from notifpolicy import (
     SendResult,
     explain,
 )
+from notifpolicy.adapters.clock import ManualClock
+from notifpolicy.adapters.memory import InMemoryStore
 from notifpolicy.service import NotificationService, TickReport
-from notifpolicy.testing.fakes import InMemoryStore, ManualClock
 
 OLGA = Member(
     "olga", Role.OWNER, "Olga", channels=[Channel.IN_APP, Channel.EMAIL], email="olga@example.org"

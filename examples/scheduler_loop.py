@@ -39,8 +39,8 @@ from notifpolicy import (
     SendStatus,
 )
 from notifpolicy.adapters.clock import SystemClock
+from notifpolicy.adapters.memory import InMemoryStore
 from notifpolicy.service import NotificationService
-from notifpolicy.testing.fakes import InMemoryStore
 
 
 def stamp(at: dt.datetime) -> str:
