@@ -556,12 +556,10 @@ def test_the_engine_builds_decisions_equal_to_the_checked_constructor():
         assert repr(rebuilt) == repr(d)
     ruling = Ruling(Channel.EMAIL, "e", "c", ("mention",), Outcome.DELIVER)
     slack = Ruling(Channel.SLACK, "e", "c", ("new_conversation",), Outcome.DELIVER)
-    out = trusted_decisions(["ann", "bo", SLACK_CHANNEL], [(ruling, ruling), (), [slack]])
+    out = trusted_decisions([("ann", (ruling, ruling)), ("bo", ()), (SLACK_CHANNEL, [slack])])
     assert out == (Decision("ann", ruling), Decision("ann", ruling), Decision("slack", slack))
     assert out[2].recipient is SLACK_CHANNEL
-    assert trusted_decisions([], []) == ()
-    with pytest.raises(ValueError, match="zip"):
-        trusted_decisions(["ann"], [])
+    assert trusted_decisions([]) == ()
 
 
 def test_decision_round_trips_through_its_storage_form():

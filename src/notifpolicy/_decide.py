@@ -514,17 +514,11 @@ def _not_preferences(member_id: object, value: object) -> Problem:
     )
 
 
-def _quiet_at(settings: WorkspaceSettings, now: dt.datetime) -> tuple[bool, dt.datetime | None]:
-    """Whether ``now`` is in quiet hours, and until when (``None`` when it is not)."""
-    qh = settings.quiet_hours
-    try:
-        quiet = qh.is_quiet(now, settings.timezone)
-        return quiet, (qh.quiet_until(now, settings.timezone) if quiet else None)
-    except ValidationError as exc:
-        # The time primitives name their argument `at`; here the caller's is `now`.
-        raise ValidationError(
-            [attrs.evolve(p, path="now") if p.path == "at" else p for p in exc.problems]
-        ) from None
+def _at_is_now(exc: ValidationError) -> ValidationError:
+    """The time primitives name their argument ``at``; ``decide``'s caller passed ``now``."""
+    return ValidationError(
+        [attrs.evolve(p, path="now") if p.path == "at" else p for p in exc.problems]
+    )
 
 
 def decide(
@@ -579,7 +573,12 @@ def decide(
         if problems:
             raise ValidationError(problems) from None
         raise
-    quiet, until = _quiet_at(settings, now)
+    qh = settings.quiet_hours
+    try:
+        quiet = qh.is_quiet(now, settings.timezone)
+        until = qh.quiet_until(now, settings.timezone) if quiet else None
+    except ValidationError as exc:
+        raise _at_is_now(exc) from None
     rulings = _Rulings(event, until)
     everyone, members, by_id = _audience(plan, event, roster)
     if members is roster and type(preferences) is not dict:
@@ -598,9 +597,8 @@ def decide(
     )
     slack = plan.slack[quiet]
     if slack is not None:
-        groups[0].append(SLACK_CHANNEL)
-        groups[1].append((rulings.of(slack),))
-    return trusted_decisions(*groups)
+        groups.append((SLACK_CHANNEL, (rulings.of(slack),)))
+    return trusted_decisions(groups)
 
 
 def _member_decisions(
@@ -612,13 +610,11 @@ def _member_decisions(
     by_id: dict[str, int],
     get_prefs: Callable[[str, object], object],
     bad_preferences: Callable[[str, object], ValidationError],
-) -> tuple[list[Recipient], list[tuple[Ruling, ...]]]:
-    """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER."""
-    # Two parallel lists (recipients, their rulings) rather than one of pairs: a pair per member
-    # would cost an allocation.
-    recipients: list[Recipient] = []
-    theirs_all: list[tuple[Ruling, ...]] = []
-    add_recipient, add_rulings = recipients.append, theirs_all.append
+) -> list[tuple[Recipient, tuple[Ruling, ...]]]:
+    """The members' decisions, in the order of ``members`` and then of CHANNEL_ORDER: each
+    member with its rulings, one decision each (built by ``trusted_decisions``)."""
+    groups: list[tuple[Recipient, tuple[Ruling, ...]]] = []
+    add = groups.append
     admins = plan.admins
     # Members without overrides for these kinds share their rulings by (kinds, channels), and
     # consecutive members usually share them (the same kinds, the same channels).
@@ -652,6 +648,5 @@ def _member_decisions(
                 found = shared[(mask, offered)] = rulings.all(plan.template(quiet, mask, offered))
             theirs = found
             last = (mask, offered, theirs)
-        add_recipient(member_id)
-        add_rulings(theirs)
-    return recipients, theirs_all
+        add((member_id, theirs))
+    return groups

@@ -345,10 +345,9 @@ def trusted_ruling(
 
 
 def trusted_decisions(
-    recipients: Iterable[Recipient], rulings: Iterable[Iterable[Ruling]]
+    groups: Iterable[tuple[Recipient, Iterable[Ruling]]],
 ) -> tuple[Decision, ...]:
-    """One decision per recipient and each of its rulings (``rulings`` runs parallel to
-    ``recipients``), in order, without the check.
+    """One decision per recipient and each of its rulings, in order, without the check.
 
     Each is equal to ``Decision(recipient, ruling)``.  The caller guarantees what the check
     would: the recipient is :data:`SLACK_CHANNEL` itself for a Slack ruling and a member id
@@ -357,7 +356,7 @@ def trusted_decisions(
     out: list[Decision] = []
     append = out.append
     new, set_recipient, set_ruling = _NEW, _SET_RECIPIENT, _SET_RULING
-    for recipient, theirs in zip(recipients, rulings, strict=True):
+    for recipient, theirs in groups:
         for ruling in theirs:
             decision = new(Decision)
             set_recipient(decision, recipient)
