@@ -221,15 +221,17 @@ class ZoneTable:
             self._days[day] = entry
         return entry
 
-    def calm(self, second: int) -> Segment:
-        """The calm part of the segment around the instant ``second``: a local reading ``r``
-        with ``first <= r - offset < end`` happens once, at ``r - offset`` (an empty range on a
-        day with a transition).  A shortcut for callers that resolve many readings near one
-        instant."""
+    def calm(self, second: int) -> tuple[int, int, int]:
+        """``(offset, first, end)``, the calm part of the segment around the instant ``second``:
+        a local reading ``r`` with ``first <= r - offset < end`` happens once, at ``r - offset``
+        (an empty range on a day with a transition).  A shortcut for callers that resolve many
+        readings near one instant; a plain tuple, not a :class:`Segment`, because its callers
+        unpack it at once and a named tuple's constructor costs a tenth of a digest's
+        ``next_after``."""
         entry = self._days.get(second // DAY)
         if entry is None:
-            return Segment(0, 0, 0)
-        return Segment(entry.offset, entry.first + _SPAN, entry.end - _SPAN)
+            return (0, 0, 0)
+        return (entry.offset, entry.first + _SPAN, entry.end - _SPAN)
 
     def resolve(self, local: int) -> int:
         """The instant at which the wall clock first reads ``local`` (seconds since the local
