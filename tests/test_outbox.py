@@ -356,3 +356,14 @@ def test_retry_after_is_clamped_into_the_next_microsecond_to_the_cap(
     retry_after = now + dt.timedelta(seconds=offset)
     at = retry_at(attempts, now=now, jitter=jitter, base=base, cap=cap, retry_after=retry_after)
     assert at == max(min(retry_after, now + cap), now + dt.timedelta(microseconds=1))
+
+
+def test_a_retry_after_at_the_ends_of_time_is_clamped_not_an_error():
+    # A transport may parse any Retry-After: instants whose UTC form does not exist (year 1 at
+    # +14:00, year 9999 at -05:00) are clamped like any other, not blamed on the cap.
+    latest = dt.datetime.max.replace(tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    earliest = dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=14)))
+    assert retry_at(1, now=T0, jitter=0.5, retry_after=latest) == T0 + dt.timedelta(hours=1)
+    assert retry_at(1, now=T0, jitter=0.5, retry_after=earliest) == T0 + dt.timedelta(
+        microseconds=1
+    )

@@ -322,3 +322,19 @@ def test_the_cache_can_be_cleared_and_refills():
     assert not zonecache.is_cached(at, "Asia/Tokyo")
     assert zonecache.local_minute(at, "Asia/Tokyo") == 21 * 60
     assert zonecache.is_cached(at, "Asia/Tokyo")
+
+
+def test_a_tzinfo_that_breaks_is_told_it_failed_not_that_it_gave_no_offset():
+    class TooFar(dt.tzinfo):
+        def utcoffset(self, d: dt.datetime | None) -> dt.timedelta:
+            return dt.timedelta(hours=25)  # datetime refuses offsets of a day or more
+
+        def dst(self, d: dt.datetime | None) -> None:
+            return None
+
+        def tzname(self, d: dt.datetime | None) -> str:
+            return "far"
+
+    with pytest.raises(ValidationError, match=r"^tz: .* failed: offset must be") as raised:
+        zone_table(TooFar()).offset(0)
+    assert "must give a UTC offset" not in str(raised.value)

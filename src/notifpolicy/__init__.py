@@ -31,9 +31,9 @@ heading names (``tests/test_layers.py`` checks both the imports and that this ma
       _frozen.py                FrozenMap, a hashable immutable mapping
       _keys.py                  store keys made of host ids, each part escaped
       _kinds.py                 notification kinds as data: one table of attributes
-      _loader.py                the strict settings loader: every problem at once
+      _loader.py                Reader: every problem of an input at once, with paths
       _merge_patch.py           JSON merge patch (RFC 7396) for saves
-      _outbox.py                the values that cross the ports: outbox items, results
+      _outbox.py                outbox values, and the items, texts and retries made of them
       _permissions.py           who may do what, one row per permission
       _preferences.py           member preferences and their numbered resolution rules
       _quiet_hours.py           quiet hours: one daily window of local wall-clock time
@@ -41,7 +41,7 @@ heading names (``tests/test_layers.py`` checks both the imports and that this ma
       _roster.py                members and the workspace roster
       _saving.py                saving settings: authorize, merge, validate, audit
       _secret.py                Secret: keeps the webhook URL out of reprs and logs
-      _settings.py              workspace settings: one immutable value per version
+      _settings.py              workspace settings, one value per version, read strictly
       _slack_payload.py         the Slack message for a Slack decision
       _timeutil.py              small strict time helpers (aware instants, zones)
       _unsubscribe.py           the one-click unsubscribe URL of a digest (RFC 8058)

@@ -28,7 +28,7 @@ from notifpolicy._decision import CHANNEL_ORDER, Decision, Outcome
 from notifpolicy._errors import ValidationError, quote
 from notifpolicy._frozen import FrozenMap
 from notifpolicy._keys import check_workspace_id, key_part
-from notifpolicy._kinds import Channel, KindRegistry
+from notifpolicy._kinds import KIND_CATCHUP, Channel, KindRegistry
 from notifpolicy._loader import Reader
 from notifpolicy._preferences import MemberPreferences, effective_preference
 from notifpolicy._reasons import ReasonCode
@@ -45,7 +45,7 @@ __all__ = [
     "is_summarized",
 ]
 
-CATCHUP_KIND = "quiet_hours_summary"
+CATCHUP_KIND = KIND_CATCHUP
 UTC = dt.UTC
 
 

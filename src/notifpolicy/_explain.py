@@ -171,10 +171,11 @@ def _context(
     """The context for the lines, or ``None`` with the arguments' problems recorded in ``r``."""
     ok = r.instance("roster", roster, Roster, "must be a Roster")
     ok &= r.instance("settings", settings, WorkspaceSettings, "must be a WorkspaceSettings")
-    ok &= r.instance("kinds", kinds, (KindRegistry, type(None)), "must be a KindRegistry or None")
-    if not r.instance(
+    catalog_ok = r.instance(
         "catalog", catalog, (MessageCatalog, type(None)), "must be a MessageCatalog or None"
-    ):
+    )
+    ok &= r.instance("kinds", kinds, (KindRegistry, type(None)), "must be a KindRegistry or None")
+    if not catalog_ok:
         return None  # the language is checked against the catalog
     chosen = catalog if isinstance(catalog, MessageCatalog) else MessageCatalog.default()
     # An unknown language fails here.

@@ -87,6 +87,7 @@ KIND_FIRST_RESPONSE = "escalation_first_response"
 KIND_SLA_BREACH = "sla_breach"
 KIND_DAILY_SUMMARY = "daily_summary"
 KIND_WEEKLY_REPORT = "weekly_report"
+KIND_CATCHUP = "quiet_hours_summary"
 
 ADMIN_ESCALATION_KINDS = (KIND_UNASSIGNED, KIND_FIRST_RESPONSE)
 """The kinds of an ``EscalationDue`` event: the admins' two alerts, in this order."""
@@ -181,7 +182,7 @@ def _builtin_kinds() -> tuple[Kind, ...]:
         Kind(KIND_WEEKLY_REPORT, Recipients.ALL_MEMBERS, overridable=True, quiet_hours_exempt=True,
              channels=email_only, switch="digests.weekly.enabled"),
         # The catch-up is sent as quiet hours end, so it is never held by them.
-        Kind("quiet_hours_summary", Recipients.MEMBERS_WITH_HELD_ITEMS, overridable=True,
+        Kind(KIND_CATCHUP, Recipients.MEMBERS_WITH_HELD_ITEMS, overridable=True,
              quiet_hours_exempt=True),
     )  # fmt: skip
 

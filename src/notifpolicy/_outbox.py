@@ -594,12 +594,13 @@ def retry_at(
 
     Capped exponential backoff with equal jitter: the ceiling is ``base * 2**(attempts-1)``
     (the exponent stops at 30), at most ``cap``; the wait is between half and all of it,
-    ``ceiling/2 + ceiling/2 * jitter``.  ``jitter`` is a number in ``[0, 1]`` (values outside
-    are clamped to it); the caller draws it (the core reads no randomness).  When the other
-    side said when (``retry_after``, an HTTP ``Retry-After``), that instant is used instead,
-    but never later than ``now + cap``.  Either way the result is in UTC, after ``now`` (by at
-    least a microsecond) and at most ``now + cap`` (a microsecond after ``now`` when ``cap`` is
-    zero).
+    ``ceiling/2 + ceiling/2 * jitter``, in whole microseconds (the part left out rounded
+    down, so that the wait is never above the ceiling nor below half of it).  ``jitter`` is a
+    number in ``[0, 1]`` (values outside are clamped to it); the caller draws it (the core
+    reads no randomness).  When the other side said when (``retry_after``, an HTTP
+    ``Retry-After``), that instant is used instead, but never later than ``now + cap``.
+    Either way the result is in UTC, after ``now`` (by at least a microsecond) and at most
+    ``now + cap`` (a microsecond after ``now`` when ``cap`` is zero).
 
     >>> import datetime as dt
     >>> now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -621,13 +622,13 @@ def retry_at(
         raise ValidationError(problems)
     now = now.astimezone(dt.UTC)
     try:
-        if retry_after is not None:
-            # The other side said when; honoured, within reason.
-            when = min(retry_after.astimezone(dt.UTC), now + cap)
-        else:
-            when = now + _wait(attempts, base, cap, jitter)
-        return max(when, now + _ONE_US)
+        _ = now + cap  # a cap past the year 9999 is refused, whatever the wait
     except OverflowError:
         raise ValidationError.single(
             "cap", "range", f"must leave now + cap before the year 10000, got {cap}"
         ) from None
+    if retry_after is not None:
+        # The other side said when; honoured, within reason.  Measured from `now`: an aware
+        # subtraction cannot overflow, where converting a far-off instant to UTC can.
+        return now + max(min(retry_after - now, cap), _ONE_US)
+    return max(now + _wait(attempts, base, cap, jitter), now + _ONE_US)

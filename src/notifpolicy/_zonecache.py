@@ -299,13 +299,22 @@ class ZoneTable:
         return trans, offsets
 
 
-def _probe(tz: dt.tzinfo, second: int) -> int:
+def _gives_no_offset(tz: dt.tzinfo, at: dt.datetime) -> bool:
     try:
-        offset = (EPOCH + dt.timedelta(seconds=second)).astimezone(tz).utcoffset()
+        return tz.utcoffset(at.replace(tzinfo=None)) is None
+    except Exception:  # a broken tzinfo: it is reported as failing, not here
+        return False
+
+
+def _probe(tz: dt.tzinfo, second: int) -> int:
+    at = EPOCH + dt.timedelta(seconds=second)
+    try:
+        offset = at.astimezone(tz).utcoffset()
     except (ValueError, OverflowError) as e:  # a tzinfo of the host's own that misbehaves
-        raise ValidationError.single(
-            "tz", "timezone", f"must give a UTC offset for every instant, got {quote(tz)}: {e}"
-        ) from e
+        # astimezone refuses a None offset with a ValueError too: say which of the two it was.
+        if not _gives_no_offset(tz, at):
+            raise ValidationError.single("tz", "timezone", f"{quote(tz)} failed: {e}") from e
+        offset = None
     if offset is None:
         raise ValidationError.single(
             "tz", "timezone", f"must give a UTC offset for every instant, got None from {quote(tz)}"

@@ -16,7 +16,9 @@ from typing import Any, Final
 import attrs
 
 from notifpolicy import (
+    KIND_FIRST_RESPONSE,
     KIND_SLA_BREACH,
+    KIND_UNASSIGNED,
     ConversationCreated,
     ConversationUnassigned,
     Decision,
@@ -34,6 +36,7 @@ from notifpolicy import (
     explain_decision,
 )
 from notifpolicy._errors import quote
+from notifpolicy._kinds import KIND_DAILY_SUMMARY, KIND_WEEKLY_REPORT
 from notifpolicy.cli._common import (
     EXIT_OK,
     CommandError,
@@ -49,11 +52,11 @@ _FACTS: Final[dict[str, tuple[str, ...]]] = {
     "new_conversation": ("conversation", "assignee"),
     "unassigned_conversation": ("conversation",),
     "mention": ("conversation", "author", "mention"),
-    "sla_breach": ("conversation", "assignee"),
-    "escalation_unassigned": ("conversation",),
-    "escalation_first_response": ("conversation",),
-    "daily_summary": (),
-    "weekly_report": (),
+    KIND_SLA_BREACH: ("conversation", "assignee"),
+    KIND_UNASSIGNED: ("conversation",),
+    KIND_FIRST_RESPONSE: ("conversation",),
+    KIND_DAILY_SUMMARY: (),
+    KIND_WEEKLY_REPORT: (),
 }
 # The library's paths for event fields, as the options that set them.
 _OPTION_OF_PATH: Final = {
