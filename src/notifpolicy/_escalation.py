@@ -249,6 +249,9 @@ class _Ids:
             raise ValidationError(self.problems)
 
 
+# `due` writes the text of an EscalationKey itself, without the value objects: its loop runs over
+# every open conversation of the workspace.  Host ids are escaped (see _keys), so ids containing
+# ":" cannot make one key for two; tests/test_escalation_key.py holds the two spellings together.
 def due(
     conversations: Iterable[ConversationState],
     *,
@@ -289,15 +292,12 @@ def due(
     first_cut = clock.cut(now, items)
     admin_first_response = rules.first_response.enabled
 
-    # Host ids are escaped (see _keys), so ids containing ":" cannot make one key for two.
-    # The text of EscalationKey, built here without the value objects (this loop runs over every
-    # open conversation of the workspace); tests/test_escalation_key.py holds the two together.
+    # The text of EscalationKey without the value objects (see the note above).
     unassigned_prefix = f"{key_part(workspace_id)}:{RULE_UNASSIGNED}:"
     first_response_prefix = f"{key_part(workspace_id)}:{RULE_FIRST_RESPONSE}:"
     open_ = ConversationStatus.OPEN
     ids = _Ids()
-    seen = ids.seen
-    remember = seen.add
+    seen, remember = ids.seen, ids.seen.add
     found: list[Escalation] = []
     for i, c in enumerate(items):
         if not isinstance(c, ConversationState):
@@ -317,36 +317,21 @@ def due(
                 found.append(Escalation(KIND_UNASSIGNED, cid, since + unassigned_after, key))
         if c.first_response_at is None and first_cut is not None and c.created_at <= first_cut:
             prefix = first_response_prefix + key_part(cid)
-            _first_response_due(found, c, i, prefix, clock, fired, admin=admin_first_response)
+            admin_key, member_key = prefix + _ADMIN_SUFFIX, prefix + _MEMBER_SUFFIX
+            want_admin = admin_first_response and admin_key not in fired
+            # The member alert follows the SLA target even while the admin rule is disabled.
+            want_member = member_key not in fired
+            if want_admin or want_member:
+                at = clock.deadline(c.created_at, path=f"conversations[{i}].created_at")
+                if at is None:  # pragma: no cover - created_at <= cut keeps it representable
+                    continue
+                if want_admin:
+                    found.append(Escalation(KIND_FIRST_RESPONSE, cid, at, admin_key))
+                if want_member:
+                    found.append(Escalation(KIND_SLA_BREACH, cid, at, member_key))
     ids.raise_if_any()
     found.sort(key=_order)
     return tuple(found)
-
-
-def _first_response_due(
-    found: list[Escalation],
-    c: ConversationState,
-    i: int,
-    prefix: str,
-    clock: _FirstResponseClock,
-    fired: Container[str],
-    *,
-    admin: bool,
-) -> None:
-    """Add the first-response escalations of ``c`` (past its deadline) that have not fired."""
-    admin_key = prefix + _ADMIN_SUFFIX
-    member_key = prefix + _MEMBER_SUFFIX
-    want_admin = admin and admin_key not in fired
-    # The member alert follows the SLA target even while the admin rule is disabled.
-    want_member = member_key not in fired
-    if want_admin or want_member:
-        at = clock.deadline(c.created_at, path=f"conversations[{i}].created_at")
-        if at is None:  # pragma: no cover - created_at <= cut keeps it representable
-            return
-        if want_admin:
-            found.append(Escalation(KIND_FIRST_RESPONSE, c.id, at, admin_key))
-        if want_member:
-            found.append(Escalation(KIND_SLA_BREACH, c.id, at, member_key))
 
 
 def _order(e: Escalation) -> tuple[dt.datetime, str]:
