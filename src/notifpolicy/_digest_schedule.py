@@ -4,7 +4,7 @@ A digest is a point event: one send instant per scheduled local date, the wall t
 resolved as PEP 495 ``fold=0`` (docs/concepts/time-semantics.md, rule 3).  Local dates are
 counted as days since the local 1970-01-01, so "the send for date D" is
 ``resolve(D * 86400 + send time)`` on the zone's offset table (``_zonecache``); the weekday of
-date D is ``weekday_of_day(D)``.
+date D is ``(D + EPOCH_WEEKDAY) % 7`` (``weekday_of_day``).
 
 Everything else follows from one search, ``_Schedule._bracket``: the latest scheduled date whose
 send instant is at or before an instant, that instant, and the next send.  It relies on send
@@ -24,7 +24,7 @@ import attrs
 
 from notifpolicy._errors import ValidationError, quote
 from notifpolicy._keys import check_workspace_id, key_part
-from notifpolicy._timeutil import require_aware, weekday_of_day
+from notifpolicy._timeutil import EPOCH_WEEKDAY, require_aware
 from notifpolicy._values import check_bool, check_wall_time, raise_if
 from notifpolicy._zonecache import DAY, ZoneTable, instant, locate
 
@@ -268,7 +268,7 @@ class WeeklyDigest(_Schedule):
         raise_if("digests.weekly.send_time", "type", check_wall_time(self.send_time))
 
     def _anchor(self, day: int) -> int:
-        return day - (weekday_of_day(day) - self.weekday) % 7
+        return day - (day + EPOCH_WEEKDAY - self.weekday) % 7  # weekday_of_day, inline
 
     def _key(self, workspace_id: str, date: dt.date) -> str:
         year, week, _ = date.isocalendar()

@@ -247,8 +247,12 @@ def outbox_items(
         raise ValidationError(problems)
     texts = _EventTexts(settings, catalog, language, conversation_url_template)
     prefix = f"{key_part(workspace_id)}:{key_part(event.id)}:"
-    items = (_item(event, d, workspace_id, prefix, now, texts) for d in decisions)
-    return tuple(item for item in items if item is not None)
+    items: list[OutboxItem] = []
+    for d in decisions:
+        item = _item(event, d, workspace_id, prefix, now, texts)
+        if item is not None:
+            items.append(item)
+    return tuple(items)
 
 
 @attrs.frozen

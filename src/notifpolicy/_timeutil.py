@@ -14,6 +14,7 @@ import zoneinfo
 from notifpolicy._errors import ValidationError, quote
 
 __all__ = [
+    "EPOCH_WEEKDAY",
     "format_hhmm",
     "is_valid_zone_key",
     "parse_hhmm",
@@ -51,8 +52,10 @@ def format_hhmm(value: dt.time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-# 1970-01-01, day 0 of every day count here (UTC days and local days alike), was a Thursday.
-_EPOCH_WEEKDAY = 3
+EPOCH_WEEKDAY = 3
+"""The weekday of 1970-01-01 (a Thursday), day 0 of every day count here (UTC days and local
+days alike).  Hot loops write ``(day + EPOCH_WEEKDAY) % 7`` inline; elsewhere,
+:func:`weekday_of_day`."""
 
 
 def weekday_of_day(day: int) -> int:
@@ -63,7 +66,7 @@ def weekday_of_day(day: int) -> int:
     >>> weekday_of_day(-3)  # 1969-12-29, a Monday
     0
     """
-    return (day + _EPOCH_WEEKDAY) % 7
+    return (day + EPOCH_WEEKDAY) % 7
 
 
 @functools.cache
