@@ -367,3 +367,31 @@ def test_a_retry_after_at_the_ends_of_time_is_clamped_not_an_error():
     assert retry_at(1, now=T0, jitter=0.5, retry_after=earliest) == T0 + dt.timedelta(
         microseconds=1
     )
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["https://desk.example/c/{foo}", "https://desk.example/c/{", "https://desk.example/c/{0}",
+     "https://desk.example/c/{conversation_id.x}", "ftp://desk.example/{conversation_id}"],
+)  # fmt: skip
+def test_a_bad_link_template_is_a_validation_error_before_any_item(template):
+    # One rule for the link in an email and in a Slack message (docs/concepts/slack.md); before,
+    # the email text formatted it with str.format and let KeyError or IndexError escape.
+    event = ConversationCreated(id="e1", conversation_id="c1")
+    with pytest.raises(ValidationError) as caught:
+        items_for(event, settings(), NOON, conversation_url_template=template)
+    assert [(p.path, p.code) for p in caught.value.problems] == [
+        ("conversation_url_template", "template")
+    ]
+
+
+def test_the_email_link_percent_encodes_the_conversation_id_as_the_slack_link_does():
+    event = ConversationCreated(id="e1", conversation_id="c 1/x")
+    _, items = items_for(event, settings(), NOON, conversation_url_template=TEMPLATE)
+    email = next(i for i in items if i.channel is Channel.EMAIL)
+    assert email.text.endswith("\nhttps://desk.example/c/c%201%2Fx\n")
+
+
+def test_a_jitter_too_large_for_a_float_is_clamped_like_any_other():
+    assert retry_at(1, now=T0, jitter=10**400) == retry_at(1, now=T0, jitter=1.0)
+    assert retry_at(1, now=T0, jitter=-(10**400)) == retry_at(1, now=T0, jitter=0.0)

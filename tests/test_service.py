@@ -18,6 +18,7 @@ from notifpolicy import (
     PermissionDenied,
     Role,
     Roster,
+    ValidationError,
 )
 from notifpolicy._digest_figures import ConversationRecord, Reply
 from notifpolicy._events import ConversationCreated, MemberMentioned
@@ -640,3 +641,10 @@ def test_handle_records_and_leases_in_one_write_and_the_outcomes_in_another():
     store.calls.clear()
     assert len(service.tick().sent) == 3
     assert store.calls == [("lease_due", 0), ("lease_due", 0), ("record", 3)]
+
+
+def test_an_unusable_conversation_link_template_is_refused_when_the_service_is_built():
+    with pytest.raises(ValidationError) as info:
+        make_world(InMemoryStore(), conversation_url_template="https://desk.example/c/{id}")
+    (problem,) = info.value.problems
+    assert (problem.path, problem.code) == ("conversation_url_template", "template")

@@ -34,7 +34,11 @@ from notifpolicy._kinds import Channel
 from notifpolicy._roster import Member, Roster
 from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
-from notifpolicy._slack_payload import slack_payload
+from notifpolicy._slack_payload import (
+    check_conversation_url_template,
+    conversation_url,
+    slack_payload,
+)
 from notifpolicy._timeutil import require_aware
 
 __all__ = [
@@ -355,14 +359,10 @@ def _check_item_arguments(
     """The problems with ``outbox_items``' own arguments, added to ``problems``."""
     _is_a(problems, "event", event, Event)
     _is_a(problems, "settings", settings, WorkspaceSettings)
-    if template is not None and not isinstance(template, str):
-        problems.append(
-            Problem(
-                "conversation_url_template",
-                "type",
-                f"must be a string or None, got {type(template).__name__}",
-            )
-        )
+    try:  # the one rule for the link, the Slack message's and the email's alike
+        check_conversation_url_template(template)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
     event_id = event.id if isinstance(event, Event) else None
     for i, d in enumerate(decisions):
         if not isinstance(d, Decision):
@@ -402,7 +402,7 @@ def _member_text(
     if event.customer:
         lines.append(event.customer)
     if template is not None and d.conversation_id is not None:
-        lines.append(template.format(conversation_id=d.conversation_id))
+        lines.append(conversation_url(template, d.conversation_id))
     return subject, "\n".join(lines) + "\n"
 
 
@@ -556,7 +556,8 @@ def _wait(attempts: int, base: dt.timedelta, cap: dt.timedelta, jitter: float) -
             break
         ceiling = ceiling * 2 if ceiling <= _HALF_MAX else cap
     ceiling_us = min(cap, ceiling) // _ONE_US
-    share = min(max(float(jitter), 0.0), 1.0)
+    # Clamped before float(): an integer too large for a float is simply more than 1.
+    share = 0.0 if jitter <= 0 else 1.0 if jitter >= 1 else float(jitter)
     # Between half the ceiling (share 0) and all of it (share 1), in whole microseconds: the
     # part left out is rounded down, so the wait never passes the ceiling nor falls below half
     # of it (timedelta division rounds half to even, which could do both by a microsecond).
@@ -578,7 +579,11 @@ def _backoff_problems(attempts: object, base: object, cap: object, jitter: objec
                     f"must be a datetime.timedelta of zero or more, got {quote(value)}",
                 )
             )
-    if isinstance(jitter, bool) or not isinstance(jitter, int | float) or math.isnan(jitter):
+    if (
+        isinstance(jitter, bool)
+        or not isinstance(jitter, int | float)
+        or (isinstance(jitter, float) and math.isnan(jitter))
+    ):
         problems.append(
             Problem("jitter", "type", f"must be a number in [0, 1], got {quote(jitter)}")
         )

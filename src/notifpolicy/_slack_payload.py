@@ -26,7 +26,7 @@ from notifpolicy._errors import ValidationError, quote
 from notifpolicy._events import Event
 from notifpolicy._settings import WorkspaceSettings
 
-__all__ = ["escape_slack", "slack_payload"]
+__all__ = ["check_conversation_url_template", "conversation_url", "escape_slack", "slack_payload"]
 
 # Block Kit limits: a header's plain text, a section's or context element's mrkdwn text.
 HEADER_LIMIT = 150
@@ -66,7 +66,8 @@ def _clip(text: str, limit: int) -> str:
     return "".join(pieces) + ELLIPSIS
 
 
-def _conversation_url(template: str, conversation_id: str) -> str:
+def conversation_url(template: str, conversation_id: str) -> str:
+    """The conversation link: the template (checked) with the id percent-encoded in place."""
     url = template.replace(_URL_FIELD, percent_encode(conversation_id, safe=""))
     # The id is percent-encoded, so only the template can bring unsafe characters; checked
     # before use in any case.
@@ -79,7 +80,8 @@ def _conversation_url(template: str, conversation_id: str) -> str:
     return url
 
 
-def _check_template(template: object) -> str | None:
+def check_conversation_url_template(template: object) -> str | None:
+    """The template itself when it is ``None`` or a valid conversation URL template."""
     if template is None:
         return None
     if not isinstance(template, str):
@@ -136,7 +138,7 @@ def slack_payload(
     'New conversation · Unassigned conversation: Refund &lt;!channel&gt;'
     """
     _check_arguments(decision, event, settings)
-    template = _check_template(conversation_url_template)
+    template = check_conversation_url_template(conversation_url_template)
     words = _Words(catalog if catalog is not None else MessageCatalog.default(), language)
     title = _title(decision, settings, words)
     subject = _clip(event.subject, SUBJECT_LIMIT) if event.subject else None
@@ -229,7 +231,7 @@ def _blocks(
     if conversation_id is not None:
         context = words("slack.conversation", conversation_id=_clip(conversation_id, 200))
         if template is not None:
-            url = _conversation_url(template, conversation_id)
+            url = conversation_url(template, conversation_id)
             context += f" · <{url}|{escape_slack(words('slack.open'))}>"
         blocks.append({"type": "context", "elements": [_mrkdwn(context)]})
     return blocks

@@ -86,6 +86,7 @@ from notifpolicy._saving import (
 )
 from notifpolicy._secret import Secret
 from notifpolicy._settings import WorkspaceSettings
+from notifpolicy._slack_payload import check_conversation_url_template
 from notifpolicy._timeutil import require_aware
 from notifpolicy._webhook import allowed_hosts
 from notifpolicy.ports import (
@@ -232,7 +233,8 @@ class NotificationService:
         self._catalog = catalog or MessageCatalog.default()
         self._catalog.messages(language)  # an unknown language fails now, not at send time
         self._language = language
-        self._url_template = conversation_url_template
+        # Checked now (a bad template fails here, not at the first event it would link).
+        self._url_template = check_conversation_url_template(conversation_url_template)
         self._texts = ItemTexts(
             self._catalog,
             language,
